@@ -1,0 +1,211 @@
+package aha
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// RetryPolicy says when and how long the client waits before resending a
+// request. GET, HEAD, PUT and DELETE are retried after transport errors and
+// on 429, 502, 503 and 504; POST (not idempotent) only on 429, which means
+// the request was not processed. Other 4xx are never retried. Each retry
+// resends the identical body.
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt; 0
+	// disables retries.
+	MaxRetries int
+	// MinWait is the first backoff; it doubles with each attempt.
+	MinWait time.Duration
+	// MaxWait caps one backoff wait when the server gives no delay.
+	MaxWait time.Duration
+	// MaxRateLimitWait caps a wait the server asks for on 429
+	// (Retry-After, X-Ratelimit-Reset). A longer demand is not slept
+	// through: the call returns *RateLimitError carrying the delay.
+	MaxRateLimitWait time.Duration
+}
+
+// DefaultRetryPolicy is used when WithRetryPolicy is not given.
+var DefaultRetryPolicy = RetryPolicy{
+	MaxRetries:       4,
+	MinWait:          500 * time.Millisecond,
+	MaxWait:          30 * time.Second,
+	MaxRateLimitWait: 2 * time.Minute,
+}
+
+func (p RetryPolicy) validate() error {
+	switch {
+	case p.MaxRetries < 0:
+		return fmt.Errorf("aha: RetryPolicy.MaxRetries must not be negative, got %d", p.MaxRetries)
+	case p.MinWait < 0 || p.MaxWait < 0 || p.MaxRateLimitWait < 0:
+		return fmt.Errorf("aha: RetryPolicy waits must not be negative")
+	case p.MaxWait < p.MinWait:
+		return fmt.Errorf("aha: RetryPolicy.MaxWait %s is below MinWait %s", p.MaxWait, p.MinWait)
+	}
+	return nil
+}
+
+// retryTransport is a hand-rolled retry loop rather than
+// hashicorp/go-retryablehttp, because retryablehttp cannot express three of
+// Aha!'s rules: its CheckRetry does not see the method on a transport error
+// (so "POST only on 429" needs context tricks), it measures an HTTP-date
+// Retry-After against the local clock instead of the response's Date, and
+// it has no "refuse a wait longer than the cap with a typed error".
+type retryTransport struct {
+	next   http.RoundTripper
+	policy RetryPolicy
+	logger *slog.Logger
+	jitter func() float64 // in [0,1)
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	getBody := req.GetBody
+	if req.Body != nil && req.Body != http.NoBody && getBody == nil {
+		// Buffer a body we cannot rewind so every retry resends it whole.
+		data, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	}
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r := req.Clone(ctx)
+		if getBody != nil {
+			b, err := getBody()
+			if err != nil {
+				return nil, err
+			}
+			r.Body = b
+		}
+		resp, err := t.next.RoundTrip(r)
+		retry, wait, rlErr := t.decide(req, resp, err, attempt)
+		if !retry || attempt >= t.policy.MaxRetries {
+			return resp, err
+		}
+		if resp != nil {
+			drain(resp.Body)
+		}
+		if rlErr != nil {
+			return nil, rlErr
+		}
+		if t.logger != nil {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			t.logger.LogAttrs(ctx, slog.LevelInfo, "aha: retrying request",
+				slog.String("method", req.Method), slog.String("path", req.URL.Path),
+				slog.Int("status", status), slog.Int("attempt", attempt+1), slog.Duration("wait", wait))
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// decide says whether to retry, after how long, and whether the server's
+// demanded wait exceeds the cap (then rlErr is set).
+func (t *retryTransport) decide(req *http.Request, resp *http.Response, err error, attempt int) (bool, time.Duration, error) {
+	if err != nil {
+		if req.Context().Err() != nil || !idempotent(req.Method) {
+			return false, 0, nil
+		}
+		return true, t.backoff(attempt), nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		if d, ok := serverDelay(resp, time.Now()); ok {
+			if d > t.policy.MaxRateLimitWait {
+				return true, 0, &RateLimitError{
+					Response: resp, Method: req.Method, URL: redactURL(req.URL),
+					RetryAfter: d, Rate: parseRate(resp.Header),
+					Message: fmt.Sprintf("wait exceeds the client's cap of %s", t.policy.MaxRateLimitWait),
+				}
+			}
+			return true, d, nil
+		}
+		return true, t.backoff(attempt), nil
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if !idempotent(req.Method) {
+			return false, 0, nil
+		}
+		if d, ok := serverDelay(resp, time.Now()); ok && d <= t.policy.MaxWait {
+			return true, d, nil
+		}
+		return true, t.backoff(attempt), nil
+	}
+	return false, 0, nil
+}
+
+// backoff is exponential from MinWait, capped at MaxWait, with jitter in
+// [d/2, d) so that clients sharing a limit do not retry in step.
+func (t *retryTransport) backoff(attempt int) time.Duration {
+	d := t.policy.MinWait
+	for i := 0; i < attempt && d < t.policy.MaxWait; i++ {
+		d *= 2
+	}
+	if d > t.policy.MaxWait {
+		d = t.policy.MaxWait
+	}
+	j := t.jitter
+	if j == nil {
+		j = rand.Float64
+	}
+	return d/2 + time.Duration(j()*float64(d/2))
+}
+
+func drain(b io.ReadCloser) {
+	if b == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, b, 64<<10)
+	b.Close()
+}
+
+// authTransport adds "Authorization: Bearer" to requests for the
+// configured scheme and host only. A redirect to any other host (or to
+// plain http) goes out without it, and an Authorization header set by a
+// caller is removed there too.
+type authTransport struct {
+	source oauth2.TokenSource
+	scheme string
+	host   string // lower-case host[:port]
+	next   http.RoundTripper
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if strings.EqualFold(req.URL.Scheme, t.scheme) && strings.EqualFold(req.URL.Host, t.host) {
+		tok, err := t.source.Token()
+		if err != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, &TokenError{Err: err}
+		}
+		r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	} else {
+		r.Header.Del("Authorization")
+	}
+	return t.next.RoundTrip(r)
+}

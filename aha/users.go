@@ -1,0 +1,410 @@
+package aha
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// UsersService handles users, their workspace roles and /me.
+type UsersService service
+
+// User is an Aha! user as GET /users and GET /users/{id} describe it.
+type User struct {
+	ID       ID     `json:"id"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Timezone string `json:"timezone,omitempty"`
+
+	CreatedAt Timestamp `json:"created_at,omitzero"`
+	UpdatedAt Timestamp `json:"updated_at,omitzero"`
+	// AccessedAt is the last time the user accessed Aha!; unknown (not
+	// Valid) when the user never did.
+	AccessedAt Timestamp `json:"accessed_at,omitzero"`
+
+	// Enabled is false for disabled users, who hold no paid seat.
+	Enabled bool `json:"enabled"`
+	// PaidSeat is Aha!'s own word on whether the user takes a paid seat.
+	PaidSeat bool `json:"paid_seat"`
+	// RoadmapsSeat and DevelopSeat are per-product seat flags; nil on
+	// older accounts that do not send them.
+	RoadmapsSeat *bool `json:"roadmaps_seat,omitempty"`
+	DevelopSeat  *bool `json:"develop_seat,omitempty"`
+
+	Administrator      bool                `json:"administrator"`
+	AdministratorRoles *AdministratorRoles `json:"administrator_roles,omitempty"`
+	ProductRoles       []ProductRole       `json:"product_roles,omitempty"`
+	UserRoles          []UserRole          `json:"user_roles,omitempty"`
+	// PaidSeatGroup is set only when the user is in a group.
+	PaidSeatGroup    *PaidSeatGroupRef `json:"paid_seat_group,omitempty"`
+	IdentityProvider *IdentityProvider `json:"identity_provider,omitempty"`
+}
+
+// ShortUser is the short form of a user embedded in other records.
+type ShortUser struct {
+	ID        ID        `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	CreatedAt Timestamp `json:"created_at,omitzero"`
+	UpdatedAt Timestamp `json:"updated_at,omitzero"`
+}
+
+// AdministratorRoles are the account-level administrator rights.
+type AdministratorRoles struct {
+	AdministerAccount       bool `json:"administer_account"`
+	AdministerBilling       bool `json:"administer_billing"`
+	AdministerConfiguration bool `json:"administer_configuration"`
+}
+
+// RoleCode is a workspace role as Aha! reports it (20 Owner, …).
+type RoleCode int
+
+// Workspace role codes in responses.
+const (
+	RoleCodeOwner       RoleCode = 20
+	RoleCodeContributor RoleCode = 30
+	RoleCodeDeveloper   RoleCode = 35
+	RoleCodeReviewer    RoleCode = 40
+	RoleCodeViewer      RoleCode = 50
+)
+
+// UnmarshalJSON accepts a number or a string of digits.
+func (r *RoleCode) UnmarshalJSON(b []byte) error {
+	var n flexInt
+	if err := n.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*r = RoleCode(n)
+	return nil
+}
+
+// RoleName is a workspace role as requests name it.
+type RoleName string
+
+// Workspace role names for SetProductRole.
+const (
+	RoleOwner       RoleName = "product_owner"
+	RoleContributor RoleName = "contributor"
+	RoleReviewer    RoleName = "reviewer"
+	RoleViewer      RoleName = "viewer"
+	RoleNone        RoleName = "none"
+)
+
+// ProductRole is a user's role in one workspace.
+type ProductRole struct {
+	Role            RoleCode `json:"role"`
+	RoleDescription string   `json:"role_description"`
+	ProductID       ID       `json:"product_id"`
+	// ProductName may be null in Aha!'s payloads.
+	ProductName *string `json:"product_name"`
+}
+
+// UserRole is a custom role (Enterprise+).
+type UserRole struct {
+	RoleID ID         `json:"role_id"`
+	Name   string     `json:"name"`
+	Scope  *RoleScope `json:"scope,omitempty"`
+}
+
+// RoleScope is where a custom role applies.
+type RoleScope struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+	ID   ID     `json:"id"`
+}
+
+// PaidSeatGroupRef names the paid seat group a user is in.
+type PaidSeatGroupRef struct {
+	ID   ID     `json:"id"`
+	Name string `json:"name"`
+}
+
+// IdentityProvider says how the user signs in ("password", "saml", …).
+type IdentityProvider struct {
+	Type string `json:"type"`
+}
+
+// ListUsersOptions filters GET /users.
+type ListUsersOptions struct {
+	ListOptions
+	// Email keeps users with this email.
+	Email string
+}
+
+func (o *ListUsersOptions) query(page, perPage int) string {
+	q := url.Values{}
+	if page > 0 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if perPage > 0 {
+		q.Set("per_page", strconv.Itoa(min(perPage, MaxPerPage)))
+	}
+	if o != nil && o.Email != "" {
+		q.Set("email", o.Email)
+	}
+	return q.Encode()
+}
+
+type usersPage struct {
+	Users []*User `json:"users"`
+}
+
+// List returns one page of users (GET /users).
+func (s *UsersService) List(ctx context.Context, opts *ListUsersOptions) ([]*User, *Response, error) {
+	var page, perPage int
+	if opts != nil {
+		page, perPage = opts.Page, opts.PerPage
+	}
+	return s.list(ctx, opts, page, perPage)
+}
+
+func (s *UsersService) list(ctx context.Context, opts *ListUsersOptions, page, perPage int) ([]*User, *Response, error) {
+	path := "users"
+	if q := opts.query(page, perPage); q != "" {
+		path += "?" + q
+	}
+	var body usersPage
+	resp, err := s.client.get(ctx, path, &body)
+	if err != nil {
+		return nil, resp, err
+	}
+	return body.Users, resp, nil
+}
+
+func (s *UsersService) pager(opts *ListUsersOptions) pager[*User] {
+	perPage := MaxPerPage
+	if opts != nil && opts.PerPage > 0 {
+		perPage = opts.PerPage
+	}
+	return pager[*User]{
+		op:      "users",
+		perPage: perPage,
+		fetch: func(ctx context.Context, page, perPage int) ([]*User, *Response, error) {
+			return s.list(ctx, opts, page, perPage)
+		},
+		id: func(u *User) ID { return u.ID },
+	}
+}
+
+// All iterates over every user, page by page from opts.Page (default 1)
+// with opts.PerPage (default MaxPerPage). It ends when current_page reaches
+// total_pages, skips a user seen twice, and yields *ListChangedError
+// (wrapped in *WalkError) if the listing changed while it was read. After
+// an error is yielded the iteration stops. opts is not modified.
+func (s *UsersService) All(ctx context.Context, opts *ListUsersOptions) iter.Seq2[*User, error] {
+	start := 1
+	if opts != nil && opts.Page > 0 {
+		start = opts.Page
+	}
+	return s.pager(opts).all(ctx, start)
+}
+
+// ListAll returns every user, or an error and no users. With
+// opts.Concurrency > 1 pages 2..N are fetched concurrently (under the
+// limiter) once page 1 has told how many there are; the order and the
+// checks are those of All. opts.Page is ignored.
+func (s *UsersService) ListAll(ctx context.Context, opts *ListUsersOptions) ([]*User, error) {
+	conc := 0
+	if opts != nil {
+		conc = opts.Concurrency
+	}
+	return s.pager(opts).collect(ctx, conc)
+}
+
+// Get returns one user (GET /users/{id}).
+func (s *UsersService) Get(ctx context.Context, id ID) (*User, *Response, error) {
+	if id.IsZero() {
+		return nil, nil, errors.New("aha: empty user id")
+	}
+	var raw json.RawMessage
+	resp, err := s.client.get(ctx, "users/"+pathEscape(id.String()), &raw)
+	if err != nil {
+		return nil, resp, err
+	}
+	u := new(User)
+	if err := decodeMaybeWrapped(raw, "user", u); err != nil {
+		return nil, resp, err
+	}
+	return u, resp, nil
+}
+
+// FindByEmail returns the user whose email matches (case-insensitively),
+// reading every page of GET /users?email=; its *Response is nil.
+// It fails with an error matching ErrNotFound when none does, and
+// ErrAmbiguousEmail when several do.
+func (s *UsersService) FindByEmail(ctx context.Context, email string) (*User, *Response, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return nil, nil, errors.New("aha: empty email")
+	}
+	var found *User
+	opts := &ListUsersOptions{Email: email}
+	for u, err := range s.All(ctx, opts) {
+		if err != nil {
+			return nil, nil, err
+		}
+		if strings.EqualFold(u.Email, email) {
+			if found != nil && found.ID != u.ID {
+				return nil, nil, fmt.Errorf("aha: users %s and %s share email %q: %w", found.ID, u.ID, email, ErrAmbiguousEmail)
+			}
+			found = u
+		}
+	}
+	if found == nil {
+		return nil, nil, fmt.Errorf("aha: no user with email %q: %w", email, ErrNotFound)
+	}
+	return found, nil, nil
+}
+
+// UserUpdate is the body of PUT /users/{id}; nil fields are left alone.
+type UserUpdate struct {
+	FirstName          *string             `json:"first_name,omitempty"`
+	LastName           *string             `json:"last_name,omitempty"`
+	Email              *string             `json:"email,omitempty"`
+	Enabled            *bool               `json:"enabled,omitempty"`
+	Administrator      *bool               `json:"administrator,omitempty"`
+	AdministratorRoles *AdministratorRoles `json:"administrator_roles,omitempty"`
+}
+
+// Update changes a user (PUT /users/{id} with {"user":{…}}). Aha! answers
+// with the bare user; a wrapped one is accepted too. The reply may lag
+// (a disabled user still shows paid_seat: true): re-read with Get when the
+// seat matters.
+func (s *UsersService) Update(ctx context.Context, id ID, upd *UserUpdate) (*User, *Response, error) {
+	if id.IsZero() {
+		return nil, nil, errors.New("aha: empty user id")
+	}
+	if upd == nil {
+		return nil, nil, errors.New("aha: nil user update")
+	}
+	body := struct {
+		User *UserUpdate `json:"user"`
+	}{upd}
+	var raw json.RawMessage
+	resp, err := s.client.send(ctx, http.MethodPut, "users/"+pathEscape(id.String()), body, &raw)
+	if err != nil {
+		return nil, resp, err
+	}
+	u := new(User)
+	if len(raw) == 0 {
+		return u, resp, nil
+	}
+	if err := decodeMaybeWrapped(raw, "user", u); err != nil {
+		return nil, resp, err
+	}
+	return u, resp, nil
+}
+
+// Disable disables a user, which frees the paid seat and keeps the content
+// (PUT {"user":{"enabled":false}}). There is no user deletion in the API.
+func (s *UsersService) Disable(ctx context.Context, id ID) (*User, *Response, error) {
+	f := false
+	return s.Update(ctx, id, &UserUpdate{Enabled: &f})
+}
+
+// Enable re-enables a disabled user.
+func (s *UsersService) Enable(ctx context.Context, id ID) (*User, *Response, error) {
+	t := true
+	return s.Update(ctx, id, &UserUpdate{Enabled: &t})
+}
+
+// Me is the token's own user with its accounts (GET /me).
+type Me struct {
+	User
+	Accounts []MeAccount `json:"accounts,omitempty"`
+}
+
+// MeAccount wraps one account the user belongs to.
+type MeAccount struct {
+	Account Account `json:"account"`
+}
+
+// Account is an Aha! account as /me lists it.
+type Account struct {
+	Name    string  `json:"name"`
+	Domain  string  `json:"domain"`
+	Enabled bool    `json:"enabled"`
+	Logo    *string `json:"logo"`
+}
+
+// Me returns the token's own user (GET /me): a cheap connection check.
+func (s *UsersService) Me(ctx context.Context) (*Me, *Response, error) {
+	var raw json.RawMessage
+	resp, err := s.client.get(ctx, "me", &raw)
+	if err != nil {
+		return nil, resp, err
+	}
+	m := new(Me)
+	if err := decodeMaybeWrapped(raw, "user", m); err != nil {
+		return nil, resp, err
+	}
+	return m, resp, nil
+}
+
+// Me returns the token's own user; see UsersService.Me.
+func (c *Client) Me(ctx context.Context) (*Me, *Response, error) { return c.Users.Me(ctx) }
+
+type productRolesPage struct {
+	ProductRoles []*ProductRole `json:"product_roles"`
+}
+
+// ListProductRoles returns one page of a user's workspace roles
+// (GET /users/{id}/product_roles).
+func (s *UsersService) ListProductRoles(ctx context.Context, userID ID, opts *ListOptions) ([]*ProductRole, *Response, error) {
+	if userID.IsZero() {
+		return nil, nil, errors.New("aha: empty user id")
+	}
+	path := "users/" + pathEscape(userID.String()) + "/product_roles"
+	if opts != nil {
+		if q := (&ListUsersOptions{}).query(opts.Page, opts.PerPage); q != "" {
+			path += "?" + q
+		}
+	}
+	var body productRolesPage
+	resp, err := s.client.get(ctx, path, &body)
+	if err != nil {
+		return nil, resp, err
+	}
+	return body.ProductRoles, resp, nil
+}
+
+// SetProductRole gives a user a role in a workspace
+// (POST /users/{id}/product_roles). productID may be the id or the
+// workspace key ("PRJ1").
+func (s *UsersService) SetProductRole(ctx context.Context, userID ID, productID string, role RoleName) (*ProductRole, *Response, error) {
+	if userID.IsZero() || productID == "" || role == "" {
+		return nil, nil, errors.New("aha: user id, product id and role are required")
+	}
+	body := map[string]any{"product_role": map[string]string{"role": string(role), "product_id": productID}}
+	var raw json.RawMessage
+	resp, err := s.client.send(ctx, http.MethodPost, "users/"+pathEscape(userID.String())+"/product_roles", body, &raw)
+	if err != nil {
+		return nil, resp, err
+	}
+	pr := new(ProductRole)
+	if len(raw) > 0 {
+		if err := decodeMaybeWrapped(raw, "product_role", pr); err != nil {
+			return nil, resp, err
+		}
+	}
+	return pr, resp, nil
+}
+
+// RemoveProductRole removes a user's access to a workspace
+// (DELETE /users/{id}/product_roles/{product_id}; 204).
+func (s *UsersService) RemoveProductRole(ctx context.Context, userID ID, productID string) (*Response, error) {
+	if userID.IsZero() || productID == "" {
+		return nil, errors.New("aha: user id and product id are required")
+	}
+	req, err := s.client.NewRequest(ctx, http.MethodDelete, "users/"+pathEscape(userID.String())+"/product_roles/"+pathEscape(productID), nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.client.Do(req, nil)
+}
