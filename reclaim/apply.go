@@ -1,0 +1,361 @@
+package reclaim
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/samspoke/samspoke/sam"
+)
+
+// DefaultMaxActions is the cap on actions per run when [Options.MaxActions]
+// is 0 and the cap is not lifted with [Options.Unlimited].
+const DefaultMaxActions = 10
+
+// ErrNoJournal is returned by [Apply] when [Options.Journal] is nil: no
+// account is changed without a durable record.
+var ErrNoJournal = errors.New("reclaim: a journal is required to apply a plan")
+
+// Options control [Apply].
+type Options struct {
+	// MaxActions caps the actions of one run: a plan with more actions
+	// applies none and reports each skipped_cap. 0 means
+	// DefaultMaxActions; negative is an error.
+	MaxActions int
+	// Unlimited lifts the cap explicitly; MaxActions is then ignored.
+	Unlimited bool
+	// Journal records every action before and after the vendor call.
+	// Required.
+	Journal *Journal
+	// Now is the clock; nil means time.Now. Times are written in UTC.
+	Now func() time.Time
+	// RunID identifies this run in the journal; empty means one is made
+	// from the clock and a random suffix.
+	RunID string
+}
+
+// ActionResult is the outcome of one action.
+type ActionResult struct {
+	ExternalUserID string          `json:"external_user_id"`
+	Email          string          `json:"email"`
+	Action         sam.ReclaimMode `json:"action"`
+	Outcome        Outcome         `json:"outcome"`
+	// Error is the failure, for outcome failed (the vendor's message as
+	// the spoke reports it); empty otherwise.
+	Error string `json:"error"`
+	// Reason says why an action was canceled, skipped or already applied.
+	Reason      string           `json:"reason,omitempty"`
+	Models      []string         `json:"models"`
+	Identifiers []sam.Identifier `json:"identifiers"`
+}
+
+// Counts counts the actions of a report by outcome.
+type Counts struct {
+	Applied        int `json:"applied"`
+	AlreadyApplied int `json:"already_applied"`
+	Canceled       int `json:"canceled"`
+	Failed         int `json:"failed"`
+	SkippedCap     int `json:"skipped_cap"`
+}
+
+func (c *Counts) add(o Outcome) {
+	switch o {
+	case Applied:
+		c.Applied++
+	case AlreadyApplied:
+		c.AlreadyApplied++
+	case Canceled:
+		c.Canceled++
+	case Failed:
+		c.Failed++
+	case SkippedCap:
+		c.SkippedCap++
+	}
+}
+
+// Report is what an [Apply] run did.
+type Report struct {
+	RunID   string          `json:"run_id"`
+	Profile string          `json:"profile"`
+	Mode    sam.ReclaimMode `json:"mode"`
+	// Planned is the number of actions in the plan.
+	Planned int `json:"planned"`
+	// MaxActions is the cap in force; 0 when it was lifted.
+	MaxActions int `json:"max_actions"`
+	// CapExceeded is true when the plan was above the cap, so nothing was
+	// applied.
+	CapExceeded bool `json:"cap_exceeded"`
+	// Interrupted is true when the context ended the run before every
+	// action was handled; the actions not reached are not listed.
+	Interrupted bool           `json:"interrupted"`
+	Actions     []ActionResult `json:"actions"`
+	Counts      Counts         `json:"counts"`
+	// Freed lists the external ids of the users whose seats are free after
+	// the run (outcomes applied and already_applied), in plan order.
+	// Positions recomputed after the run drop by exactly these seats.
+	Freed []string `json:"freed"`
+}
+
+// Failed reports whether any action failed.
+func (r Report) Failed() bool { return r.Counts.Failed > 0 }
+
+func (r *Report) add(res ActionResult) {
+	r.Actions = append(r.Actions, res)
+	r.Counts.add(res.Outcome)
+	if res.Outcome.Done() {
+		r.Freed = append(r.Freed, res.ExternalUserID)
+	}
+}
+
+// Apply carries out plan through r, recording every step in opts.Journal.
+//
+// When the plan has more actions than the cap, nothing is applied and every
+// action is reported skipped_cap. Otherwise, for each action in order,
+// Apply re-reads the user and:
+//   - reports already_applied when the seat is already free (for
+//     disable, the user is disabled; for downgrade, the user holds no paid
+//     seat), whoever freed it;
+//   - cancels the action when the user is gone, is an administrator, no
+//     longer holds a paid seat, was active after the activity the plan saw,
+//     or had the seat given back after the journal recorded it freed (a
+//     seat is never reclaimed twice);
+//   - otherwise journals an attempt, calls r.Reclaim, and journals applied,
+//     or failed with the error. A failed call is resolved by re-reading the
+//     user: a seat found free is already_applied.
+//
+// A failed action does not stop the others. The returned error is non-nil
+// only when the run could not go on: bad arguments, a journal write that
+// failed (the report then holds the actions done so far), or ctx ending
+// (the run stops before the next action, [Report.Interrupted] is set and
+// the error wraps ctx.Err()). Per-action failures are in the report; see
+// [Report.Failed].
+func Apply(ctx context.Context, r sam.Reclaimer, plan Plan, opts Options) (Report, error) {
+	switch {
+	case r == nil:
+		return Report{}, errors.New("reclaim: no reclaimer")
+	case opts.Journal == nil:
+		return Report{}, ErrNoJournal
+	case opts.MaxActions < 0:
+		return Report{}, fmt.Errorf("reclaim: max actions is %d; it must be 0 (the default of %d) or more", opts.MaxActions, DefaultMaxActions)
+	case !ValidMode(plan.Mode):
+		return Report{}, fmt.Errorf("reclaim: unknown reclaim mode %q", plan.Mode)
+	}
+	for _, a := range plan.Actions {
+		if a.Profile != plan.Profile || a.Mode != plan.Mode || a.ExternalUserID == "" {
+			return Report{}, fmt.Errorf("reclaim: action for user %q (profile %q, mode %q) does not belong to the plan (profile %q, mode %q)", a.ExternalUserID, a.Profile, a.Mode, plan.Profile, plan.Mode)
+		}
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	runID := opts.RunID
+	if runID == "" {
+		runID = newRunID(now())
+	}
+	maxActions := opts.MaxActions
+	if maxActions == 0 {
+		maxActions = DefaultMaxActions
+	}
+	if opts.Unlimited {
+		maxActions = 0
+	}
+	rep := Report{
+		RunID:      runID,
+		Profile:    plan.Profile,
+		Mode:       plan.Mode,
+		Planned:    len(plan.Actions),
+		MaxActions: maxActions,
+		Actions:    []ActionResult{},
+		Freed:      []string{},
+	}
+	ap := applier{r: r, j: opts.Journal, now: now, runID: runID}
+
+	if len(plan.Actions) == 0 {
+		return rep, nil
+	}
+	planned := make([]Entry, len(plan.Actions))
+	for i, a := range plan.Actions {
+		planned[i] = ap.entry(a, Planned, "", "")
+	}
+	if err := ap.j.Append(planned...); err != nil {
+		return rep, err
+	}
+
+	if maxActions > 0 && len(plan.Actions) > maxActions {
+		rep.CapExceeded = true
+		reason := fmt.Sprintf("the plan has %d actions, above the cap of %d; none applied (lift the cap explicitly to apply them all)", len(plan.Actions), maxActions)
+		skipped := make([]Entry, len(plan.Actions))
+		for i, a := range plan.Actions {
+			skipped[i] = ap.entry(a, SkippedCap, "", reason)
+		}
+		if err := ap.j.Append(skipped...); err != nil {
+			return rep, err
+		}
+		for _, a := range plan.Actions {
+			rep.add(result(a, SkippedCap, "", reason))
+		}
+		return rep, nil
+	}
+
+	for i, a := range plan.Actions {
+		if err := ctx.Err(); err != nil {
+			rep.Interrupted = true
+			return rep, fmt.Errorf("reclaim: stopped with %d of %d actions left: %w", len(plan.Actions)-i, len(plan.Actions), err)
+		}
+		res, err := ap.apply(ctx, a)
+		if res != nil {
+			rep.add(*res)
+		}
+		if err != nil {
+			if ctx.Err() != nil && res == nil {
+				rep.Interrupted = true
+			}
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func newRunID(t time.Time) string {
+	var b [4]byte
+	rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func result(a Action, o Outcome, errText, reason string) ActionResult {
+	return ActionResult{
+		ExternalUserID: a.ExternalUserID,
+		Email:          a.Email,
+		Action:         a.Mode,
+		Outcome:        o,
+		Error:          errText,
+		Reason:         reason,
+		Models:         append([]string{}, a.Models...),
+		Identifiers:    append([]sam.Identifier{}, a.Identifiers...),
+	}
+}
+
+type applier struct {
+	r     sam.Reclaimer
+	j     *Journal
+	now   func() time.Time
+	runID string
+}
+
+func (ap *applier) entry(a Action, o Outcome, errText, reason string) Entry {
+	return Entry{
+		Time:    ap.now().UTC(),
+		RunID:   ap.runID,
+		Profile: a.Profile,
+		UserID:  a.ExternalUserID,
+		Email:   a.Email,
+		Action:  a.Mode,
+		Outcome: o,
+		Error:   errText,
+		Reason:  reason,
+	}
+}
+
+// finish journals the outcome of a and returns its result.
+func (ap *applier) finish(a Action, o Outcome, errText, reason string) (*ActionResult, error) {
+	res := result(a, o, errText, reason)
+	return &res, ap.j.Append(ap.entry(a, o, errText, reason))
+}
+
+// seatFree reports whether u's seat is already free in mode: disabled, or
+// (for downgrade) holding no paid subscription.
+func seatFree(u sam.User, mode sam.ReclaimMode) bool {
+	if mode == sam.ReclaimDowngrade {
+		return !u.Consumes()
+	}
+	return !u.Enabled
+}
+
+// activityMoved reports whether the re-read activity is a sighting after
+// the one the plan saw. A re-read that knows less (unknown) does not move
+// activity: the plan's figure came from the fuller snapshot.
+func activityMoved(planned, now sam.Activity) bool {
+	if now.State != sam.ActivitySeen {
+		return false
+	}
+	return planned.State != sam.ActivitySeen || now.At.After(planned.At)
+}
+
+// apply handles one action. A nil result with a nil error cannot happen; a
+// nil result with an error means the run stopped before the action.
+func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
+	st, _ := ap.j.Status(a.Profile, a.ExternalUserID)
+	u, err := ap.lookup(ctx, a.ExternalUserID)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("reclaim: stopped before user %s: %w", a.ExternalUserID, ctx.Err())
+		}
+		if errors.Is(err, sam.ErrUserNotFound) {
+			return ap.finish(a, Canceled, "", "the user no longer exists at the vendor")
+		}
+		return ap.finish(a, Failed, fmt.Sprintf("re-reading the user: %v", err), "")
+	}
+	if st.Done != nil {
+		if seatFree(u, a.Mode) {
+			return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the journal records the seat freed (%s) by run %s at %s", st.Done.Outcome, st.Done.RunID, st.Done.Time.Format(time.RFC3339)))
+		}
+		return ap.finish(a, Canceled, "", fmt.Sprintf("the seat was given back after run %s freed it at %s; a seat is never reclaimed twice", st.Done.RunID, st.Done.Time.Format(time.RFC3339)))
+	}
+	if seatFree(u, a.Mode) {
+		reason := "the seat is already free at the vendor"
+		if a.Mode == sam.ReclaimDisable {
+			reason = "the user is already disabled"
+		}
+		if st.Interrupted() {
+			reason += fmt.Sprintf(" (attempt by run %s at %s was interrupted)", st.Last.RunID, st.Last.Time.Format(time.RFC3339))
+		}
+		return ap.finish(a, AlreadyApplied, "", reason)
+	}
+	if u.Administrator {
+		return ap.finish(a, Canceled, "", "the user is an administrator; administrators are never reclaimed")
+	}
+	if !u.Consumes() {
+		return ap.finish(a, Canceled, "", "the user no longer holds a paid seat")
+	}
+	if activityMoved(a.PlannedActivity, u.Activity) {
+		return ap.finish(a, Canceled, "", fmt.Sprintf("activity since the plan: last active %s, the plan saw %s", u.Activity, a.PlannedActivity))
+	}
+
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reclaim: stopped before user %s: %w", a.ExternalUserID, err)
+	}
+	if err := ap.j.Append(ap.entry(a, Attempt, "", "")); err != nil {
+		return nil, err
+	}
+	callErr := ap.r.Reclaim(ctx, a.ExternalUserID, a.Mode)
+	if callErr == nil {
+		return ap.finish(a, Applied, "", "")
+	}
+	if ctx.Err() == nil {
+		// The call may have freed the seat before failing (a retried
+		// request answered 404, a lost response): the vendor decides.
+		u2, err := ap.lookup(ctx, a.ExternalUserID)
+		switch {
+		case err == nil && seatFree(u2, a.Mode):
+			return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the reclaim call failed (%v) but re-reading shows the seat free", callErr))
+		case errors.Is(err, sam.ErrUserNotFound) && errors.Is(callErr, sam.ErrUserNotFound):
+			return ap.finish(a, Canceled, "", "the user no longer exists at the vendor")
+		}
+	}
+	return ap.finish(a, Failed, callErr.Error(), "")
+}
+
+func (ap *applier) lookup(ctx context.Context, id string) (sam.User, error) {
+	u, err := ap.r.LookupUser(ctx, id)
+	if err != nil {
+		return sam.User{}, err
+	}
+	if u.ExternalID != "" && u.ExternalID != id {
+		return sam.User{}, fmt.Errorf("the vendor answered with user %s", u.ExternalID)
+	}
+	return u, nil
+}

@@ -1,0 +1,24 @@
+// Package reclaim frees unused paid seats safely: it turns reclamation
+// candidates into a [Plan] of one [Action] per user, and [Apply] carries the
+// plan out through any vendor's [sam.Reclaimer], with a durable [Journal].
+//
+// Reclaiming is read → plan → apply. The plan is computed from a complete
+// snapshot; just before acting on a user, Apply re-reads it and cancels the
+// action when the user is no longer a safe target (activity moved forward
+// since the plan, no paid seat any more, an administrator, gone). A user
+// whose seat is already free is reported already_applied, never reclaimed
+// twice.
+//
+// Every action is written to the journal and flushed to disk before the
+// vendor is called (outcome "attempt") and again after (the outcome). A run
+// killed part-way resumes from the journal: an action the journal records as
+// done is not repeated, and an attempt without an outcome is resolved by
+// re-reading the user.
+//
+// A cap bounds the actions of one run: a plan larger than the cap applies
+// none of them and reports every action skipped_cap, unless the cap is
+// lifted explicitly with [Options.Unlimited].
+//
+// The package depends only on package sam and the standard library, so
+// every vendor's spoke reuses it.
+package reclaim
