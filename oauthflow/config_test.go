@@ -57,7 +57,7 @@ func TestNormalizeAccountURL(t *testing.T) {
 func TestNewConfigValidates(t *testing.T) {
 	const redirect = "http://127.0.0.1:8400/callback"
 	tests := []struct {
-		name                             string
+		name                              string
 		acct, id, secret, redirect, field string
 	}{
 		{"empty client id", "acme", " ", "s", redirect, "client id"},

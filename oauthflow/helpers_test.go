@@ -2,6 +2,7 @@ package oauthflow_test
 
 import (
 	"crypto/rand"
+	"os"
 	"strings"
 	"testing"
 )
@@ -26,3 +27,5 @@ func assertNoSecrets(t testing.TB, secrets []string, outputs ...string) {
 		}
 	}
 }
+
+func chmod(path string, mode os.FileMode) error { return os.Chmod(path, mode) }

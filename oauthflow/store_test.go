@@ -1,0 +1,167 @@
+package oauthflow_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/samspoke/samspoke/oauthflow"
+	"golang.org/x/oauth2"
+)
+
+func TestFileStoreRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nested", "aha-token.json")
+	s := &oauthflow.FileStore{Path: path}
+	tests := []*oauth2.Token{
+		{AccessToken: randomSecret(t), TokenType: "bearer", RefreshToken: randomSecret(t),
+			Expiry: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)},
+		{AccessToken: randomSecret(t)}, // non-expiring, no refresh token
+	}
+	for _, want := range tests {
+		if err := s.Save(t.Context(), want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Load(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(oauth2.Token{})); diff != "" {
+			t.Errorf("round trip mismatch (-want +got):\n%s", diff)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("token file mode = %04o; want 0600", fi.Mode().Perm())
+		}
+	}
+	di, err := os.Stat(filepath.Dir(path))
+	if err != nil || di.Mode().Perm() != 0o700 {
+		t.Errorf("token directory mode = %v, %v; want 0700", di.Mode(), err)
+	}
+	// Atomic replace leaves no temporary files behind.
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries; want only the token file", len(entries))
+	}
+}
+
+func TestFileStoreSaveTightensExistingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tok.json")
+	if err := os.WriteFile(path, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &oauthflow.FileStore{Path: path}
+	if err := s.Save(t.Context(), &oauth2.Token{AccessToken: randomSecret(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode after Save = %04o; want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestFileStoreLoadErrors(t *testing.T) {
+	secret := randomSecret(t)
+	tests := []struct {
+		name    string
+		content string
+		mode    os.FileMode
+		check   func(t *testing.T, path string, err error)
+	}{
+		{"loose permissions", `{"access_token":"` + secret + `"}`, 0o644, func(t *testing.T, path string, err error) {
+			var pe *oauthflow.PermissionError
+			if !errors.As(err, &pe) || pe.Path != path || pe.Mode != 0o644 {
+				t.Fatalf("error = %v; want *PermissionError for %s mode 0644", err, path)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "chmod 600 "+path) || !strings.Contains(msg, "0644") {
+				t.Errorf("message %q should name the mode and tell the user to chmod 600 the file", msg)
+			}
+		}},
+		{"group readable", `{"access_token":"` + secret + `"}`, 0o640, func(t *testing.T, path string, err error) {
+			var pe *oauthflow.PermissionError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error = %v; want *PermissionError", err)
+			}
+		}},
+		{"empty", " \n", 0o600, func(t *testing.T, path string, err error) {
+			var fe *oauthflow.TokenFileError
+			if !errors.As(err, &fe) || fe.Path != path || fe.Reason != "is empty" {
+				t.Fatalf("error = %v; want *TokenFileError is empty", err)
+			}
+		}},
+		{"malformed", `{"access_token":"` + secret, 0o600, func(t *testing.T, path string, err error) {
+			var fe *oauthflow.TokenFileError
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), path) || !strings.Contains(fe.Reason, "not valid JSON") {
+				t.Fatalf("error = %v; want *TokenFileError naming the file", err)
+			}
+		}},
+		{"wrong type", `{"access_token":12}`, 0o600, func(t *testing.T, path string, err error) {
+			var fe *oauthflow.TokenFileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error = %v; want *TokenFileError", err)
+			}
+		}},
+		{"no access token", `{"refresh_token":"` + secret + `"}`, 0o600, func(t *testing.T, path string, err error) {
+			var fe *oauthflow.TokenFileError
+			if !errors.As(err, &fe) || fe.Reason != "has no access_token" {
+				t.Fatalf("error = %v; want *TokenFileError has no access_token", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "tok.json")
+			if err := os.WriteFile(path, []byte(tt.content), tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tt.mode); err != nil { // umask-proof
+				t.Fatal(err)
+			}
+			tok, err := (&oauthflow.FileStore{Path: path}).Load(t.Context())
+			if tok != nil {
+				t.Fatalf("Load returned a token with error %v", err)
+			}
+			tt.check(t, path, err)
+			assertNoSecrets(t, []string{secret}, err.Error())
+		})
+	}
+}
+
+func TestFileStoreMissing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "none.json")
+	_, err := (&oauthflow.FileStore{Path: path}).Load(t.Context())
+	if !errors.Is(err, oauthflow.ErrNoToken) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error = %v; want ErrNoToken naming the path", err)
+	}
+}
+
+func TestFileStoreRefusesEmptyTokenAndCancelledContext(t *testing.T) {
+	s := &oauthflow.FileStore{Path: filepath.Join(t.TempDir(), "tok.json")}
+	if err := s.Save(t.Context(), &oauth2.Token{}); err == nil {
+		t.Error("saved a token without an access token")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := s.Save(ctx, &oauth2.Token{AccessToken: "x"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Save with cancelled context = %v", err)
+	}
+}
+
+func TestDefaultTokenPath(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", "/tmp/cfg-home")
+	t.Setenv("HOME", "/tmp/home")
+	p, err := oauthflow.DefaultTokenPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, _ := os.UserConfigDir()
+	if want := filepath.Join(dir, "samspoke", "aha-token.json"); p != want {
+		t.Errorf("DefaultTokenPath() = %q; want %q", p, want)
+	}
+}

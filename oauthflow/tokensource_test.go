@@ -1,0 +1,300 @@
+package oauthflow_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samspoke/samspoke/oauthflow"
+	"github.com/samspoke/samspoke/oauthflow/oauthflowtest"
+	"golang.org/x/oauth2"
+)
+
+// sourceSetup returns a fake account, a Config for it, and a FileStore
+// holding a token the fake issued, expired (with a refresh token when rt).
+func sourceSetup(t *testing.T, rt bool, opts ...oauthflow.ConfigOption) (*oauthflowtest.Server, *oauthflow.Config, *oauthflow.FileStore, *oauth2.Token) {
+	t.Helper()
+	srv := oauthflowtest.NewServer()
+	t.Cleanup(srv.Close)
+	cfg, err := oauthflow.NewConfig(srv.URL, srv.ClientID, srv.ClientSecret, "http://127.0.0.1:8400/callback", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, ref := srv.IssueToken(rt)
+	tok := &oauth2.Token{AccessToken: at, TokenType: "bearer", RefreshToken: ref, Expiry: time.Now().Add(-time.Minute).UTC()}
+	store := &oauthflow.FileStore{Path: filepath.Join(t.TempDir(), "tok.json")}
+	if err := store.Save(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	return srv, cfg, store, tok
+}
+
+func TestTokenSourceRefreshWithRotation(t *testing.T) {
+	srv, cfg, store, old := sourceSetup(t, true)
+	srv.Update(func(s *oauthflowtest.Server) { s.Rotate = true; s.ExpiresIn = time.Hour })
+	ts := oauthflow.TokenSource(t.Context(), cfg, store)
+
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatalf("Token: %v", err)
+	}
+	if tok.AccessToken == old.AccessToken || tok.RefreshToken == old.RefreshToken || tok.RefreshToken == "" {
+		t.Fatal("refresh did not return a new access token and a rotated refresh token")
+	}
+	if d := time.Until(tok.Expiry); d < 59*time.Minute || d > time.Hour+time.Minute {
+		t.Errorf("expiry in %s; want about an hour", d)
+	}
+	saved, err := store.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.AccessToken != tok.AccessToken || saved.RefreshToken != tok.RefreshToken || !saved.Expiry.Equal(tok.Expiry) {
+		t.Fatal("the rotated token was not saved before being returned")
+	}
+	// Cached: no further refresh while valid.
+	if _, err := ts.Token(); err != nil || srv.Refreshes() != 1 {
+		t.Fatalf("second Token: %v, refreshes = %d; want 1", err, srv.Refreshes())
+	}
+	// A new process (new source) refreshes with the rotated token once expired.
+	saved.Expiry = time.Now().Add(-time.Second)
+	if err := store.Save(t.Context(), saved); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oauthflow.TokenSource(t.Context(), cfg, store).Token(); err != nil {
+		t.Fatalf("refresh with the rotated refresh token: %v", err)
+	}
+	if n := srv.Refreshes(); n != 2 {
+		t.Errorf("refreshes = %d; want 2", n)
+	}
+}
+
+func TestTokenSourceKeepsRefreshTokenWhenReplyHasNone(t *testing.T) {
+	srv, cfg, store, old := sourceSetup(t, true)
+	srv.Update(func(s *oauthflowtest.Server) { s.Rotate = false; s.ExpiresIn = time.Hour })
+	tok, err := oauthflow.TokenSource(t.Context(), cfg, store).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, _ := store.Load(t.Context())
+	if tok.RefreshToken != old.RefreshToken || saved.RefreshToken != old.RefreshToken {
+		t.Fatal("the old refresh token was dropped although the reply carried none")
+	}
+}
+
+func TestTokenSourceConcurrentRefreshOnce(t *testing.T) {
+	srv, cfg, store, _ := sourceSetup(t, true)
+	srv.Update(func(s *oauthflowtest.Server) {
+		s.Rotate = true
+		s.ExpiresIn = time.Hour
+		s.RefreshDelay = 50 * time.Millisecond
+	})
+	ts := oauthflow.TokenSource(t.Context(), cfg, store)
+	const n = 8
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	got := make([]string, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			tok, err := ts.Token()
+			errs[i] = err
+			if tok != nil {
+				got[i] = tok.AccessToken
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("goroutine %d: %v", i, errs[i])
+		}
+		if got[i] != got[0] {
+			t.Fatalf("goroutines received different tokens")
+		}
+	}
+	if r := srv.Refreshes(); r != 1 {
+		t.Fatalf("refresh requests = %d; want exactly 1", r)
+	}
+}
+
+func TestTokenSourceRevokedRefreshToken(t *testing.T) {
+	srv, cfg, store, old := sourceSetup(t, true)
+	srv.Revoke(old.RefreshToken)
+	_, err := oauthflow.TokenSource(t.Context(), cfg, store).Token()
+	var re *oauthflow.ReauthorizeError
+	if !errors.As(err, &re) {
+		t.Fatalf("error = %v; want *ReauthorizeError", err)
+	}
+	var te *oauthflow.TokenError
+	if !errors.As(err, &te) || te.Code != "invalid_grant" {
+		t.Errorf("error = %v; want it to wrap *TokenError invalid_grant", err)
+	}
+	if !strings.Contains(err.Error(), "examples/connect") {
+		t.Errorf("message %q should tell the user to run examples/connect", err)
+	}
+	assertNoSecrets(t, srv.Secrets(), err.Error())
+}
+
+func TestTokenSourceNonExpiringWithoutRefreshToken(t *testing.T) {
+	srv, cfg, store, _ := sourceSetup(t, false)
+	at, _ := srv.IssueToken(false)
+	if err := store.Save(t.Context(), &oauth2.Token{AccessToken: at, TokenType: "bearer"}); err != nil {
+		t.Fatal(err)
+	}
+	ts := oauthflow.TokenSource(t.Context(), cfg, store)
+	for range 3 {
+		tok, err := ts.Token()
+		if err != nil || tok.AccessToken != at || !tok.Expiry.IsZero() {
+			t.Fatalf("Token = %v, %v; want the stored non-expiring token", tok != nil, err)
+		}
+	}
+	// And through an HTTP client, against /me.
+	st, err := oauthflow.Validate(t.Context(), oauth2.NewClient(t.Context(), ts), cfg.APIBaseURL())
+	if err != nil || !st.IsAccountAdministrator() {
+		t.Fatalf("Validate = %+v, %v", st, err)
+	}
+	if srv.Refreshes() != 0 {
+		t.Error("a non-expiring token was refreshed")
+	}
+	// Without a Config as well.
+	if _, err := oauthflow.TokenSource(t.Context(), nil, store).Token(); err != nil {
+		t.Fatalf("nil Config: %v", err)
+	}
+}
+
+func TestTokenSourceNeedsReauthorization(t *testing.T) {
+	t.Run("expired without refresh token", func(t *testing.T) {
+		srv, cfg, store, _ := sourceSetup(t, false)
+		_, err := oauthflow.TokenSource(t.Context(), cfg, store).Token()
+		var re *oauthflow.ReauthorizeError
+		if !errors.As(err, &re) || srv.Refreshes() != 0 {
+			t.Fatalf("error = %v, refreshes %d; want *ReauthorizeError and no request", err, srv.Refreshes())
+		}
+	})
+	t.Run("nothing stored", func(t *testing.T) {
+		_, cfg, _, _ := sourceSetup(t, false)
+		store := &oauthflow.FileStore{Path: filepath.Join(t.TempDir(), "none.json")}
+		_, err := oauthflow.TokenSource(t.Context(), cfg, store).Token()
+		var re *oauthflow.ReauthorizeError
+		if !errors.As(err, &re) || !errors.Is(err, oauthflow.ErrNoToken) {
+			t.Fatalf("error = %v; want *ReauthorizeError wrapping ErrNoToken", err)
+		}
+	})
+	t.Run("loose file permissions are not hidden", func(t *testing.T) {
+		_, cfg, store, _ := sourceSetup(t, true)
+		if err := chmod(store.Path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := oauthflow.TokenSource(t.Context(), cfg, store).Token()
+		var pe *oauthflow.PermissionError
+		if !errors.As(err, &pe) {
+			t.Fatalf("error = %v; want *PermissionError", err)
+		}
+	})
+}
+
+func TestTokenSourceUsesInjectedClock(t *testing.T) {
+	srv, _, store, old := sourceSetup(t, true)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	old.Expiry = now.Add(-time.Second)
+	if err := store.Save(t.Context(), old); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := oauthflow.NewConfig(srv.URL, srv.ClientID, srv.ClientSecret, "http://127.0.0.1:8400/callback",
+		oauthflow.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Update(func(s *oauthflowtest.Server) { s.ExpiresIn = 2 * time.Hour })
+	tok, err := oauthflow.TokenSource(t.Context(), cfg, store).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := now.Add(2 * time.Hour); !tok.Expiry.Equal(want) || tok.Expiry.Location() != time.UTC {
+		t.Errorf("Expiry = %v; want %v in UTC", tok.Expiry, want)
+	}
+}
+
+// failingStore saves nothing until fixed.
+type failingStore struct {
+	mu    sync.Mutex
+	tok   *oauth2.Token
+	fail  bool
+	saves int
+}
+
+func (s *failingStore) Load(context.Context) (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := *s.tok
+	return &cp, nil
+}
+
+func (s *failingStore) Save(_ context.Context, t *oauth2.Token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail {
+		return errors.New("disk full")
+	}
+	s.saves++
+	cp := *t
+	s.tok = &cp
+	return nil
+}
+
+func TestTokenSourceDoesNotHandOutUnsavedToken(t *testing.T) {
+	srv, cfg, _, old := sourceSetup(t, true)
+	srv.Update(func(s *oauthflowtest.Server) { s.Rotate = true; s.ExpiresIn = time.Hour })
+	store := &failingStore{tok: old, fail: true}
+	ts := oauthflow.TokenSource(t.Context(), cfg, store)
+	if tok, err := ts.Token(); err == nil || tok != nil {
+		t.Fatal("a refreshed token was returned although saving it failed")
+	}
+	store.mu.Lock()
+	store.fail = false
+	store.mu.Unlock()
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatalf("after the store recovered: %v", err)
+	}
+	// The rotated token from the first refresh was kept and saved, not lost.
+	if srv.Refreshes() != 1 || store.tok.RefreshToken != tok.RefreshToken || tok.RefreshToken == old.RefreshToken {
+		t.Fatalf("refreshes = %d; the rotated refresh token must be saved on retry", srv.Refreshes())
+	}
+}
+
+func TestTokenSourceLogsNoSecrets(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, cfg, store, _ := sourceSetup(t, true, oauthflow.WithLogger(logger))
+	srv.Update(func(s *oauthflowtest.Server) { s.Rotate = true; s.ExpiresIn = time.Hour })
+	if _, err := oauthflow.TokenSource(t.Context(), cfg, store).Token(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "token refreshed") {
+		t.Fatalf("no debug record of the refresh: %q", logs.String())
+	}
+	assertNoSecrets(t, srv.Secrets(), logs.String())
+}
+
+func TestStaticToken(t *testing.T) {
+	key := randomSecret(t)
+	ts := oauthflow.StaticToken(key)
+	tok, err := ts.Token()
+	if err != nil || tok.AccessToken != key || tok.Type() != "Bearer" {
+		t.Fatalf("Token = %+v, %v", tok, err)
+	}
+	assertNoSecrets(t, []string{key}, fmt.Sprintf("%v %+v %#v %s", ts, ts, ts, ts))
+	if _, err := oauthflow.StaticToken("").Token(); !errors.Is(err, oauthflow.ErrNoAPIKey) {
+		t.Fatalf("empty key: %v", err)
+	}
+}
