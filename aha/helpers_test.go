@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -43,3 +44,5 @@ func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux, *httptest.Ser
 	}
 	return c, mux, srv, tok
 }
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
