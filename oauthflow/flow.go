@@ -213,3 +213,11 @@ func redact(s string, secrets ...string) string {
 	}
 	return s
 }
+
+// String describes the flow without its state or PKCE verifier.
+func (f *Flow) String() string {
+	return "oauthflow.Flow{RedirectURI: " + f.cfg.redirectURI + ", State: " + redacted + ", Verifier: " + redacted + "}"
+}
+
+// GoString is [Flow.String], so that %#v cannot print the PKCE verifier.
+func (f *Flow) GoString() string { return f.String() }

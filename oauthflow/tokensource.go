@@ -245,3 +245,6 @@ func (s apiKeySource) Token() (*oauth2.Token, error) {
 
 func (s apiKeySource) String() string   { return "oauthflow.StaticToken(" + redacted + ")" }
 func (s apiKeySource) GoString() string { return s.String() }
+
+func (s *storeSource) String() string   { return fmt.Sprintf("oauthflow.TokenSource(%v)", s.store) }
+func (s *storeSource) GoString() string { return s.String() }
