@@ -263,7 +263,6 @@ func TestApply(t *testing.T) {
 	}
 }
 
-
 var cmpEmptyEqual = cmp.Comparer(func(a, b []string) bool {
 	if len(a) == 0 && len(b) == 0 {
 		return true
