@@ -92,6 +92,10 @@ func (d Decimal) QuoInt(n int64) Decimal {
 // Cmp compares d and e: -1, 0 or +1.
 func (d Decimal) Cmp(e Decimal) int { return d.rat().Cmp(e.rat()) }
 
+// Equal reports whether d and e are the same number ("1.50" equals "1.5").
+// go-cmp uses it to compare values holding Decimals.
+func (d Decimal) Equal(e Decimal) bool { return d.Cmp(e) == 0 }
+
 // Sign returns -1, 0 or +1.
 func (d Decimal) Sign() int { return d.rat().Sign() }
 

@@ -131,11 +131,16 @@ func (e Entitlement) AnnualUnitCost() (cost Decimal, ok bool) {
 type FieldError struct {
 	File   string // the file, when the record came from one
 	Record int    // the record's 1-based position, 0 when unknown
-	Field  string // the JSON field name
+	Field  string // the JSON field name; empty when the whole record or file is at fault
 	Msg    string
+	err    error // the underlying cause, if any
 }
 
-// Error formats "file: record N: field "x": msg".
+// Unwrap returns the underlying cause (a read error), if any.
+func (e *FieldError) Unwrap() error { return e.err }
+
+// Error formats "file: record N: field "x": msg"; parts that are unknown
+// are left out.
 func (e *FieldError) Error() string {
 	s := ""
 	if e.File != "" {
@@ -144,5 +149,8 @@ func (e *FieldError) Error() string {
 	if e.Record > 0 {
 		s += fmt.Sprintf("record %d: ", e.Record)
 	}
-	return s + fmt.Sprintf("field %q %s", e.Field, e.Msg)
+	if e.Field == "" {
+		return s + e.Msg
+	}
+	return s + fmt.Sprintf("field %q: %s", e.Field, e.Msg)
 }

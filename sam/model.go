@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 )
@@ -29,7 +30,7 @@ func (m SoftwareModel) Name() string {
 }
 
 // Catalog maps subscription identifiers to software models.
-// The zero value is an empty catalog.
+// The zero value and a nil *Catalog are empty catalogs.
 type Catalog struct {
 	models  []SoftwareModel
 	byIdent map[Identifier]int
@@ -61,6 +62,9 @@ func NewCatalog(models ...SoftwareModel) (*Catalog, error) {
 
 // Models returns the catalog's models, sorted by name.
 func (c *Catalog) Models() []SoftwareModel {
+	if c == nil {
+		return nil
+	}
 	out := append([]SoftwareModel(nil), c.models...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
 	return out
@@ -68,6 +72,9 @@ func (c *Catalog) Models() []SoftwareModel {
 
 // ForIdentifier returns the model an identifier belongs to.
 func (c *Catalog) ForIdentifier(id Identifier) (SoftwareModel, bool) {
+	if c == nil {
+		return SoftwareModel{}, false
+	}
 	i, ok := c.byIdent[id]
 	if !ok {
 		return SoftwareModel{}, false
@@ -77,9 +84,36 @@ func (c *Catalog) ForIdentifier(id Identifier) (SoftwareModel, bool) {
 
 // ByName returns the model with the given name.
 func (c *Catalog) ByName(name string) (SoftwareModel, bool) {
+	if c == nil {
+		return SoftwareModel{}, false
+	}
 	i, ok := c.byName[name]
 	if !ok {
 		return SoftwareModel{}, false
 	}
 	return c.models[i], true
+}
+
+// MarshalJSON writes the catalog as a JSON array of its models, sorted by
+// name.
+func (c *Catalog) MarshalJSON() ([]byte, error) {
+	m := c.Models()
+	if m == nil {
+		m = []SoftwareModel{}
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads an array of models, with the checks of [NewCatalog].
+func (c *Catalog) UnmarshalJSON(b []byte) error {
+	var models []SoftwareModel
+	if err := json.Unmarshal(b, &models); err != nil {
+		return err
+	}
+	n, err := NewCatalog(models...)
+	if err != nil {
+		return err
+	}
+	*c = *n
+	return nil
 }

@@ -13,6 +13,9 @@ const DefaultThresholdDays = 60
 // ReclamationRule turns inactivity into reclamation candidates.
 type ReclamationRule struct {
 	Name string `json:"name,omitempty"`
+	// Profile optionally ties the rule to one integration profile; rules
+	// outlive the profile (deleting a profile keeps its rules).
+	Profile string `json:"profile,omitempty"`
 	// ThresholdDays is how many days without activity make a user
 	// inactive. Must be at least 1.
 	ThresholdDays int `json:"threshold_days"`

@@ -2,6 +2,7 @@ package sam
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -24,6 +25,13 @@ type User struct {
 	Created time.Time `json:"created_at,omitzero"`
 	// Activity is the last activity known for the user.
 	Activity Activity `json:"activity"`
+	// ActivityComplete is true when Activity comes from a source that
+	// covers the user's whole lifetime (for Aha!, the user's accessed_at),
+	// so that "never" or an old sighting can be trusted even when the
+	// secondary activity history (audits) is shorter than the rule's
+	// threshold. False is the fail-closed default: such a user is then
+	// only decidable when the activity history is long enough.
+	ActivityComplete bool `json:"activity_complete,omitempty"`
 }
 
 // PrincipalName is the user principal name the hub shows: the email, or the
@@ -123,15 +131,30 @@ func Subscriptions(profile string, users []User, cat *Catalog) (subs []Subscript
 	return subs, unmatched
 }
 
-// lessID orders numeric ids by value (shorter digit strings first) and
-// anything else lexically, so "9" sorts before "10".
-func lessID(a, b string) bool {
-	if len(a) != len(b) && allDigits(a) && allDigits(b) {
-		return len(a) < len(b)
+// lessID orders external ids: digit strings first, by value (shorter digit
+// strings first, so "9" sorts before "10"), then every other id lexically.
+// Keeping the two classes apart makes the order total and transitive, so a
+// sort gives the same result whatever order its input came in.
+func lessID(a, b string) bool { return CompareID(a, b) < 0 }
+
+// CompareID compares two external ids in the order [LessID] defines and
+// returns -1, 0 or +1.
+func CompareID(a, b string) int {
+	da, db := a != "" && allDigits(a), b != "" && allDigits(b)
+	switch {
+	case da && !db:
+		return -1
+	case db && !da:
+		return 1
+	case da && db && len(a) != len(b):
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
 	}
-	return a < b
+	return strings.Compare(a, b)
 }
 
-// LessID reports whether external id a sorts before b: numerically for digit
-// strings of any length, lexically otherwise.
+// LessID reports whether external id a sorts before b: digit strings of any
+// length first, numerically; every other id after them, lexically.
 func LessID(a, b string) bool { return lessID(a, b) }
