@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samspoke/samspoke/oauthflow"
+	"github.com/samspoke/samspoke/oauthflow/oauthflowtest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the command and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var authURLLine = regexp.MustCompile(`(?m)^  (http://\S+/oauth/authorize\S+)$`)
+
+type result struct {
+	code           int
+	stdout, stderr string
+	tokenFile      string
+}
+
+// runConnect runs the command against srv, plays the browser when browse is
+// set, and returns what the command printed.
+func runConnect(t *testing.T, srv *oauthflowtest.Server, browse bool, extra ...string) result {
+	t.Helper()
+	return runConnectSecret(t, srv, srv.ClientSecret, browse, extra...)
+}
+
+func runConnectSecret(t *testing.T, srv *oauthflowtest.Server, secret string, browse bool, extra ...string) result {
+	t.Helper()
+	tokenFile := filepath.Join(t.TempDir(), "cfg", "aha-token.json")
+	args := append([]string{"-aha-url", srv.URL, "-client-id", srv.ClientID,
+		"-redirect", "http://127.0.0.1:0/callback", "-token-file", tokenFile, "-timeout", "5s"}, extra...)
+	env := func(k string) string {
+		if k == "AHA_CLIENT_SECRET" {
+			return secret
+		}
+		return ""
+	}
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	go func() { done <- run(ctx, args, env, &stdout, &stderr) }()
+
+	if browse {
+		var authURL string
+		for authURL == "" {
+			select {
+			case code := <-done:
+				t.Fatalf("command ended (%d) before printing the URL: %s %s", code, stdout.String(), stderr.String())
+			case <-time.After(5 * time.Millisecond):
+			}
+			if m := authURLLine.FindStringSubmatch(stdout.String()); m != nil {
+				authURL = m[1]
+			}
+		}
+		resp, err := http.Get(authURL) // follows the redirect to the loopback listener
+		if err != nil {
+			t.Fatalf("browser: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	code := <-done
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String(), tokenFile: tokenFile}
+}
+
+func assertNoSecrets(t *testing.T, srv *oauthflowtest.Server, r result) {
+	t.Helper()
+	for _, sec := range srv.Secrets() {
+		if strings.Contains(r.stdout, sec) || strings.Contains(r.stderr, sec) {
+			t.Errorf("a secret was printed:\nstdout: %s\nstderr: %s",
+				strings.ReplaceAll(r.stdout, sec, "<SECRET>"), strings.ReplaceAll(r.stderr, sec, "<SECRET>"))
+		}
+	}
+}
+
+func TestConnectAdministrator(t *testing.T) {
+	srv := oauthflowtest.NewServer()
+	defer srv.Close()
+	srv.Update(func(s *oauthflowtest.Server) { s.ExpiresIn = time.Hour })
+	r := runConnect(t, srv, true)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q, stdout %q", r.code, r.stderr, r.stdout)
+	}
+	for _, want := range []string{
+		"Token saved to " + r.tokenFile,
+		"Connected to " + srv.URL + " as Mary Humpty <mary@example.com> (user 1020675218).",
+		"Account administrator: yes",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	fi, err := os.Stat(r.tokenFile)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("token file: %v, %v; want mode 0600", fi, err)
+	}
+	tok, err := (&oauthflow.FileStore{Path: r.tokenFile}).Load(t.Context())
+	if err != nil || tok.AccessToken == "" || tok.RefreshToken == "" || tok.Expiry.IsZero() {
+		t.Fatalf("stored token incomplete: %v", err)
+	}
+	assertNoSecrets(t, srv, r)
+}
+
+func TestConnectNotAdministrator(t *testing.T) {
+	srv := oauthflowtest.NewServer()
+	defer srv.Close()
+	srv.Update(func(s *oauthflowtest.Server) {
+		s.User = oauthflowtest.User{ID: "42", Name: "Bob", Email: "bob@example.com"}
+	})
+	r := runConnect(t, srv, true)
+	if r.code != 1 || !strings.Contains(r.stdout, "Account administrator: no") ||
+		!strings.Contains(r.stderr, "Bob is not an Aha! account administrator (missing: administrator, administrator_roles.administer_account)") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("stderr is not one line: %q", r.stderr)
+	}
+	assertNoSecrets(t, srv, r)
+}
+
+func TestConnectFailures(t *testing.T) {
+	t.Run("denied", func(t *testing.T) {
+		srv := oauthflowtest.NewServer()
+		defer srv.Close()
+		srv.Update(func(s *oauthflowtest.Server) { s.Deny = "access_denied" })
+		r := runConnect(t, srv, true)
+		if r.code != 1 || !strings.Contains(r.stderr, "access_denied") {
+			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		}
+		if _, err := os.Stat(r.tokenFile); !os.IsNotExist(err) {
+			t.Error("a token file was written after a refusal")
+		}
+		assertNoSecrets(t, srv, r)
+	})
+	t.Run("timeout", func(t *testing.T) {
+		srv := oauthflowtest.NewServer()
+		defer srv.Close()
+		r := runConnect(t, srv, false, "-timeout", "50ms")
+		if r.code != 1 || !strings.Contains(r.stderr, "timed out") || strings.Count(r.stderr, "\n") != 1 {
+			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+	t.Run("wrong client secret", func(t *testing.T) {
+		srv := oauthflowtest.NewServer()
+		defer srv.Close()
+		wrong := "wrong-" + srv.ClientSecret[:10]
+		r := runConnectSecret(t, srv, wrong, true)
+		if strings.Contains(r.stdout+r.stderr, wrong) {
+			t.Error("the wrong client secret was printed")
+		}
+		if r.code != 1 || !strings.Contains(r.stderr, "invalid_client") {
+			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+		}
+		assertNoSecrets(t, srv, r)
+	})
+}
+
+func TestConnectUsage(t *testing.T) {
+	secret := "s3cr3t-" + time.Now().Format("150405.000000000")
+	env := func(set bool) func(string) string {
+		return func(k string) string {
+			if set && k == "AHA_CLIENT_SECRET" {
+				return secret
+			}
+			return ""
+		}
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		secret bool
+		want   string
+	}{
+		{"no account", []string{"-client-id", "id"}, true, "-aha-url is required"},
+		{"no client id", []string{"-aha-url", "acme"}, true, "-client-id is required"},
+		{"no secret", []string{"-aha-url", "acme", "-client-id", "id"}, false, "AHA_CLIENT_SECRET is not set"},
+		{"secret as a flag", []string{"-aha-url", "acme", "-client-id", "id", "-client-secret", secret}, true, "flag provided but not defined: -client-secret"},
+		{"http account", []string{"-aha-url", "http://acme.aha.io", "-client-id", "id"}, true, "plain http is allowed only for a loopback host"},
+		{"https redirect", []string{"-aha-url", "acme", "-client-id", "id", "-redirect", "https://example.com/cb"}, true, "loopback"},
+		{"bad timeout", []string{"-aha-url", "acme", "-client-id", "id", "-timeout", "0s"}, true, "-timeout must be positive"},
+		{"extra argument", []string{"-aha-url", "acme", "-client-id", "id", "now"}, true, `unexpected argument "now"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), tt.args, env(tt.secret), &stdout, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 {
+				t.Fatalf("exit %d, stderr %q; want 2 and one line containing %q", code, stderr.String(), tt.want)
+			}
+			if strings.Contains(stdout.String()+stderr.String(), secret) && tt.name != "secret as a flag" {
+				t.Error("the client secret was printed")
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"-h"}, env(false), &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "-client-id") {
+		t.Errorf("-h: exit %d, stdout %q", code, stdout.String())
+	}
+}
