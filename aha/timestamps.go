@@ -19,6 +19,11 @@ type Timestamp struct {
 	Time time.Time
 	// Valid is true when the payload carried a time.
 	Valid bool
+	// Null is true when the payload carried an explicit JSON null, as
+	// opposed to a missing field or an empty string. Aha! documents null
+	// for accessed_at as "never", while a missing or empty value says
+	// nothing; callers that care (the spoke) can tell them apart.
+	Null bool
 }
 
 // NewTimestamp returns a valid Timestamp for t, converted to UTC.
@@ -51,7 +56,11 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 // seconds, a bare date (midnight UTC), null or "".
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+	if bytes.Equal(b, []byte("null")) {
+		*t = Timestamp{Null: true}
+		return nil
+	}
+	if len(b) == 0 {
 		*t = Timestamp{}
 		return nil
 	}
