@@ -435,6 +435,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		}
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
+			stripAuth(rl.Response)
 			return newResponse(rl.Response), rl
 		}
 		var ue *url.Error
@@ -445,6 +446,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		return nil, err
 	}
 	defer hr.Body.Close()
+	stripAuth(hr)
 	resp := newResponse(hr)
 	data, err := io.ReadAll(io.LimitReader(hr.Body, c.maxBody+1))
 	if err != nil {
@@ -470,6 +472,18 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// stripAuth removes the bearer token from the request recorded in r, so
+// that errors carrying the response never carry the token.
+func stripAuth(r *http.Response) {
+	if r == nil || r.Request == nil || r.Request.Header.Get("Authorization") == "" {
+		return
+	}
+	c := *r.Request
+	c.Header = r.Request.Header.Clone()
+	c.Header.Del("Authorization")
+	r.Request = &c
 }
 
 func (c *Client) log(ctx context.Context, req *http.Request, status int, err error) {
