@@ -188,6 +188,16 @@ func TestApply(t *testing.T) {
 			wantRec: map[string]int{"1": 1},
 		},
 		{
+			name:  "vendor answers with another user",
+			users: users("1"),
+			script: func(f *fakeVendor) {
+				f.onLookup["1"] = func(u *sam.User) { u.ExternalID = "99" }
+			},
+			want:    []string{"1 failed"},
+			wantRec: map[string]int{},
+			failed:  true,
+		},
+		{
 			name:    "downgrade mode",
 			users:   users("1"),
 			mode:    sam.ReclaimDowngrade,
