@@ -288,7 +288,6 @@ func TestAuditsWalk(t *testing.T) {
 
 func mustU(id ID) uint64 { v, _ := strconv.ParseUint(string(id), 10, 64); return v }
 
-
 func TestAuditsWalkRepeatedCursor(t *testing.T) {
 	c, mux, _, _ := setup(t)
 	mux.HandleFunc("GET /api/v1/audits", func(w http.ResponseWriter, r *http.Request) {

@@ -374,6 +374,19 @@ func (s *UsersService) ListProductRoles(ctx context.Context, userID ID, opts *Li
 	return body.ProductRoles, resp, nil
 }
 
+// AllProductRoles iterates over every workspace role of a user, with the
+// paging rules of All (one role per workspace, de-duplicated by product id).
+func (s *UsersService) AllProductRoles(ctx context.Context, userID ID) iter.Seq2[*ProductRole, error] {
+	p := pager[*ProductRole]{
+		op: "users/" + userID.String() + "/product_roles", perPage: MaxPerPage,
+		fetch: func(ctx context.Context, page, perPage int) ([]*ProductRole, *Response, error) {
+			return s.ListProductRoles(ctx, userID, &ListOptions{Page: page, PerPage: perPage})
+		},
+		id: func(r *ProductRole) ID { return r.ProductID },
+	}
+	return p.all(ctx, 1)
+}
+
 // SetProductRole gives a user a role in a workspace
 // (POST /users/{id}/product_roles). productID may be the id or the
 // workspace key ("PRJ1").
