@@ -541,3 +541,47 @@ func TestApplyRefuses(t *testing.T) {
 		t.Errorf("refused runs touched the vendor (%v) or the journal (%d entries)", f.calls, len(j.Entries()))
 	}
 }
+
+func TestApplyStopsWhenTheJournalFails(t *testing.T) {
+	t.Run("before anything", func(t *testing.T) {
+		f := newFake(users("1")...)
+		j := openTemp(t)
+		j.Close()
+		if _, err := Apply(context.Background(), f, planFor(t, f, sam.ReclaimDisable), Options{Journal: j, Now: fixedClock}); err == nil {
+			t.Fatal("Apply succeeded with a closed journal")
+		}
+		if len(f.calls) != 0 {
+			t.Errorf("vendor called without a journal: %v", f.calls)
+		}
+	})
+	t.Run("after a call", func(t *testing.T) {
+		f := newFake(users("1", "2")...)
+		j := openTemp(t)
+		// The disk goes away during the first call: its outcome cannot be
+		// recorded, so the run stops instead of acting unrecorded.
+		f.beforeReclaim = func(string) { j.Close() }
+		rep, err := Apply(context.Background(), f, planFor(t, f, sam.ReclaimDisable), Options{Journal: j, Now: fixedClock})
+		if err == nil {
+			t.Fatal("Apply succeeded though the outcome could not be journaled")
+		}
+		if diff := cmp.Diff([]string{"1 applied"}, outcomes(rep)); diff != "" {
+			t.Errorf("outcomes (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(map[string]int{"1": 1}, f.reclaimCount()); diff != "" {
+			t.Errorf("reclaims (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestApplyUserDeletedDuringCall(t *testing.T) {
+	f := newFake(users("1")...)
+	plan := planFor(t, f, sam.ReclaimDisable)
+	f.beforeReclaim = func(id string) { delete(f.users, id) }
+	rep, err := Apply(context.Background(), f, plan, Options{Journal: openTemp(t), Now: fixedClock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"1 canceled"}, outcomes(rep)); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+}
