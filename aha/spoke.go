@@ -1,0 +1,238 @@
+package aha
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/samspoke/samspoke/sam"
+)
+
+// Subscription identifiers the Aha! spoke reports, and the software models
+// they map to.
+const (
+	// IdentifierRoadmaps is a paid Aha! Roadmaps seat (roadmaps_seat).
+	IdentifierRoadmaps sam.Identifier = "roadmaps_seat"
+	// IdentifierDevelop is a paid Aha! Develop seat (develop_seat).
+	IdentifierDevelop sam.Identifier = "develop_seat"
+	// IdentifierPaidSeat is a paid seat on an account that reports no
+	// per-product seat flags; it counts as Aha! Roadmaps.
+	IdentifierPaidSeat sam.Identifier = "paid_seat"
+
+	// Publisher is the publisher of Aha!'s software models.
+	Publisher = "Aha! Labs"
+	// ModelRoadmaps and ModelDevelop are the software models' names.
+	ModelRoadmaps = "Aha! Roadmaps"
+	ModelDevelop  = "Aha! Develop"
+)
+
+// Catalog returns the software models of Aha!: Roadmaps (roadmaps_seat, and
+// a bare paid_seat on accounts without seat flags) and Develop (develop_seat).
+func Catalog() *sam.Catalog {
+	c, err := sam.NewCatalog(
+		sam.SoftwareModel{Publisher: Publisher, Product: ModelRoadmaps, Identifiers: []sam.Identifier{IdentifierRoadmaps, IdentifierPaidSeat}},
+		sam.SoftwareModel{Publisher: Publisher, Product: ModelDevelop, Identifiers: []sam.Identifier{IdentifierDevelop}},
+	)
+	if err != nil { // the literal above is valid; this cannot happen
+		panic(err)
+	}
+	return c
+}
+
+// auditRetention is how far back Aha! keeps audits: the last 12 calendar
+// months. Coverage is claimed conservatively from the first day of the
+// month eleven months before the end of the window.
+func auditCoverageStart(until time.Time) time.Time {
+	y, m, _ := until.UTC().Date()
+	return time.Date(y, m-11, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// Spoke adapts a Client to the hub's contract, [sam.Spoke]: it downloads
+// every user with the seats each holds, pulls activity from the audit log,
+// and reclaims a seat by disabling the user (or, in downgrade mode, by
+// lowering the user's workspace roles to viewer).
+//
+// Every process needs a token of an Aha! account administrator.
+type Spoke struct {
+	c *Client
+	// PerPage is the page size for listings (default and maximum 200).
+	PerPage int
+}
+
+// NewSpoke returns the Aha! spoke for c.
+func NewSpoke(c *Client) *Spoke { return &Spoke{c: c, PerPage: 200} }
+
+var _ sam.Spoke = (*Spoke)(nil)
+
+// Vendor returns "Aha!".
+func (s *Spoke) Vendor() string { return "Aha!" }
+
+// Catalog returns the Aha! software models; see [Catalog].
+func (s *Spoke) Catalog() *sam.Catalog { return Catalog() }
+
+func (s *Spoke) perPage() int {
+	if s.PerPage <= 0 || s.PerPage > MaxPerPage {
+		return MaxPerPage
+	}
+	return s.PerPage
+}
+
+// DownloadSubscriptions reads /me (the connection's own user) and every page
+// of /users. It fails rather than return a partial account.
+func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error) {
+	me, _, err := s.c.Me(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aha: reading the connection's own user (/me): %w", err)
+	}
+	users, err := s.c.Users.ListAll(ctx, &ListUsersOptions{ListOptions: ListOptions{PerPage: s.perPage()}})
+	if err != nil {
+		return nil, fmt.Errorf("aha: downloading users: %w", err)
+	}
+	d := &sam.Download{Self: me.ID.String(), Users: make([]sam.User, 0, len(users))}
+	unknown := 0
+	for _, u := range users {
+		su := SamUser(u)
+		if su.Activity.State == sam.ActivityUnknown {
+			unknown++
+		}
+		d.Users = append(d.Users, su)
+	}
+	if unknown > 0 {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%d users came without a readable accessed_at; their activity is unknown unless the audit log shows some, and they are never reclaimed on inactivity", unknown))
+	}
+	return d, nil
+}
+
+// SamUser converts an Aha! user to the hub's view of it. paid_seat is the
+// truth about payment: a user without it holds no subscription whatever its
+// roles. accessed_at null means never accessed (Aha!'s documented meaning);
+// missing or empty means unknown.
+func SamUser(u *User) sam.User {
+	su := sam.User{
+		ExternalID:    u.ID.String(),
+		Email:         u.Email,
+		Name:          u.Name,
+		Enabled:       u.Enabled,
+		Administrator: u.Administrator || (u.AdministratorRoles != nil && u.AdministratorRoles.AdministerAccount),
+		Identifiers:   Identifiers(u),
+	}
+	if u.CreatedAt.Valid {
+		su.Created = u.CreatedAt.Time
+	}
+	switch {
+	case u.AccessedAt.Valid:
+		su.Activity = sam.Seen(u.AccessedAt.Time)
+	case u.AccessedAt.Null:
+		su.Activity = sam.Never()
+	default:
+		su.Activity = sam.Unknown()
+	}
+	return su
+}
+
+// Identifiers returns the paid subscriptions an Aha! user holds: one per
+// product seat flag that is set, or a bare paid_seat on accounts that report
+// no seat flags. A user without paid_seat holds none.
+func Identifiers(u *User) []sam.Identifier {
+	if !u.PaidSeat {
+		return nil
+	}
+	var ids []sam.Identifier
+	if u.RoadmapsSeat != nil && *u.RoadmapsSeat {
+		ids = append(ids, IdentifierRoadmaps)
+	}
+	if u.DevelopSeat != nil && *u.DevelopSeat {
+		ids = append(ids, IdentifierDevelop)
+	}
+	if len(ids) == 0 {
+		ids = append(ids, IdentifierPaidSeat)
+	}
+	return ids
+}
+
+// PullActivity walks the audit log for the window with the after_id cursor
+// and keeps only the latest record per acting user. Aha! keeps audits for
+// the last 12 calendar months, so the window covered may start later than
+// the one asked for; Covered says which.
+func (s *Spoke) PullActivity(ctx context.Context, w sam.Window) (*sam.ActivityPull, error) {
+	covered := w
+	if start := auditCoverageStart(w.Until); covered.Since.Before(start) {
+		covered.Since = start
+	}
+	pull := &sam.ActivityPull{Covered: covered, Latest: map[string]time.Time{}}
+	for a, err := range s.c.Audits.All(ctx, AuditWindow{Since: covered.Since, Before: covered.Until, PerPage: s.perPage()}) {
+		if err != nil {
+			return nil, fmt.Errorf("aha: reading the audit log: %w", err)
+		}
+		pull.Records++
+		if a.User == nil || a.User.ID.IsZero() || !a.CreatedAt.Valid {
+			continue
+		}
+		id := a.User.ID.String()
+		if t := a.CreatedAt.Time; t.After(pull.Latest[id]) {
+			pull.Latest[id] = t
+		}
+	}
+	return pull, nil
+}
+
+// LookupUser re-reads one user. A user Aha! does not know wraps
+// [sam.ErrUserNotFound].
+func (s *Spoke) LookupUser(ctx context.Context, externalID string) (sam.User, error) {
+	u, _, err := s.c.Users.Get(ctx, ID(externalID))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return sam.User{}, fmt.Errorf("%w: aha user %s: %w", sam.ErrUserNotFound, externalID, err)
+		}
+		return sam.User{}, err
+	}
+	return SamUser(u), nil
+}
+
+// Reclaim frees the user's seat. In [sam.ReclaimDisable] mode it disables
+// the user (PUT /users/{id} with enabled false): Aha! stops counting a
+// disabled user as a paid seat, keeps the content, and allows re-enabling.
+// In [sam.ReclaimDowngrade] mode it sets the user's role in every workspace
+// to viewer, which frees the seat only on plans where viewers are free.
+func (s *Spoke) Reclaim(ctx context.Context, externalID string, mode sam.ReclaimMode) error {
+	id := ID(externalID)
+	switch mode {
+	case sam.ReclaimDisable, "":
+		_, _, err := s.c.Users.Disable(ctx, id)
+		return mapNotFound(err, externalID)
+	case sam.ReclaimDowngrade:
+		// Read every role first, then change: no mutation while paging.
+		var roles []*ProductRole
+		opts := &ListOptions{PerPage: MaxPerPage}
+		for page := 1; ; page++ {
+			opts.Page = page
+			rs, resp, err := s.c.Users.ListProductRoles(ctx, id, opts)
+			if err != nil {
+				return mapNotFound(err, externalID)
+			}
+			roles = append(roles, rs...)
+			if len(rs) == 0 || resp == nil || resp.NextPage == 0 || resp.NextPage <= page {
+				break
+			}
+		}
+		for _, role := range roles {
+			if role.Role == RoleCodeViewer {
+				continue
+			}
+			if _, _, err := s.c.Users.SetProductRole(ctx, id, role.ProductID.String(), RoleViewer); err != nil {
+				return mapNotFound(err, externalID)
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("%w: %q (want %q or %q)", sam.ErrUnsupportedMode, mode, sam.ReclaimDisable, sam.ReclaimDowngrade)
+	}
+}
+
+func mapNotFound(err error, externalID string) error {
+	if err != nil && errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: aha user %s: %w", sam.ErrUserNotFound, externalID, err)
+	}
+	return err
+}

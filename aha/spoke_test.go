@@ -1,0 +1,179 @@
+package aha_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/samspoke/samspoke/aha"
+	"github.com/samspoke/samspoke/aha/ahatest"
+	"github.com/samspoke/samspoke/sam"
+)
+
+func randomToken(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return "tok-" + hex.EncodeToString(b)
+}
+
+func newSpoke(t *testing.T, acct *ahatest.Account, opts ...ahatest.Option) (*aha.Spoke, *ahatest.Server) {
+	t.Helper()
+	tok := randomToken(t)
+	srv := ahatest.NewServer(acct, append([]ahatest.Option{ahatest.WithToken(tok)}, opts...)...)
+	t.Cleanup(srv.Close)
+	c, err := aha.NewClient(aha.WithBaseURL(srv.APIURL()), aha.WithToken(tok),
+		aha.WithRetryPolicy(aha.RetryPolicy{MaxRetries: 4, MinWait: time.Millisecond, MaxWait: 50 * time.Millisecond, MaxRateLimitWait: 5 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aha.NewSpoke(c), srv
+}
+
+func TestSpokeDownloadMatchesAccount(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	acct := ahatest.DemoAccount(now)
+	want := acct.Clone()
+	sp, srv := newSpoke(t, acct)
+
+	d, err := sp.DownloadSubscriptions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Self != want.SelfID {
+		t.Errorf("Self = %q, want %q", d.Self, want.SelfID)
+	}
+	if len(d.Users) != len(want.Users) {
+		t.Fatalf("downloaded %d users, account has %d", len(d.Users), len(want.Users))
+	}
+	byID := map[string]sam.User{}
+	for _, u := range d.Users {
+		byID[u.ExternalID] = u
+	}
+	for _, wu := range want.Users {
+		got, ok := byID[wu.ID]
+		if !ok {
+			t.Fatalf("user %s missing", wu.ID)
+		}
+		if got.Enabled != wu.Enabled || got.Email != wu.Email {
+			t.Errorf("user %s: enabled/email = %v/%q, want %v/%q", wu.ID, got.Enabled, got.Email, wu.Enabled, wu.Email)
+		}
+		if wu.AccessedAt == nil {
+			if got.Activity.State != sam.ActivityNever {
+				t.Errorf("user %s never accessed: activity %v, want never", wu.ID, got.Activity)
+			}
+		} else if got.Activity.State != sam.ActivitySeen || !got.Activity.At.Equal(wu.AccessedAt.Truncate(time.Millisecond)) {
+			t.Errorf("user %s: activity %v, want %v", wu.ID, got.Activity, wu.AccessedAt)
+		}
+		paid := wu.PaidSeat
+		if paid != (len(got.Identifiers) > 0) {
+			t.Errorf("user %s: paid_seat %v but identifiers %v", wu.ID, paid, got.Identifiers)
+		}
+		if wu.DevelopSeat != nil && *wu.DevelopSeat && paid && !got.HasIdentifier(aha.IdentifierDevelop) {
+			t.Errorf("user %s holds a Develop seat; identifiers %v", wu.ID, got.Identifiers)
+		}
+	}
+	// One request for /me plus ceil(users/200) pages.
+	st := srv.Stats()
+	pages := (len(want.Users) + 199) / 200
+	if got := st.ByRoute["GET /users"]; got != int64(pages) {
+		t.Errorf("GET /users requests = %d, want %d", got, pages)
+	}
+}
+
+func TestSpokeActivityUnknownWhenAccessedAtMissing(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	acct := ahatest.DemoAccount(now)
+	for _, enc := range []ahatest.NullEncoding{ahatest.NullAsMissing, ahatest.NullAsEmpty} {
+		sp, _ := newSpoke(t, acct.Clone(), ahatest.WithEncoding(ahatest.Encoding{NeverAccess: enc}))
+		d, err := sp.DownloadSubscriptions(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		unknown := 0
+		for _, u := range d.Users {
+			if u.Activity.State == sam.ActivityNever {
+				t.Fatalf("encoding %v: user %s reads as never active; a missing or empty accessed_at must be unknown", enc, u.ExternalID)
+			}
+			if u.Activity.State == sam.ActivityUnknown {
+				unknown++
+			}
+		}
+		if unknown == 0 || len(d.Warnings) == 0 {
+			t.Errorf("encoding %v: %d unknown users, warnings %v; want some of each", enc, unknown, d.Warnings)
+		}
+	}
+}
+
+func TestSpokePullActivityLatestPerUser(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	acct := ahatest.DemoAccount(now)
+	want := map[string]time.Time{}
+	since := now.AddDate(0, 0, -60)
+	for _, a := range acct.Audits {
+		if a.CreatedAt.Before(since) || !a.CreatedAt.Before(now) {
+			continue
+		}
+		if a.CreatedAt.After(want[a.UserID]) {
+			want[a.UserID] = a.CreatedAt.Truncate(time.Millisecond)
+		}
+	}
+	sp, _ := newSpoke(t, acct)
+	pull, err := sp.PullActivity(context.Background(), sam.Window{Since: since, Until: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 {
+		t.Fatal("demo account has no audits in the last 60 days")
+	}
+	if len(pull.Latest) != len(want) {
+		t.Fatalf("latest activity for %d users, want %d", len(pull.Latest), len(want))
+	}
+	for id, w := range want {
+		if got := pull.Latest[id]; !got.Equal(w) {
+			t.Errorf("user %s: latest %v, want %v", id, got, w)
+		}
+	}
+	if !pull.Covered.Since.Equal(since) {
+		t.Errorf("covered since %v, want %v", pull.Covered.Since, since)
+	}
+}
+
+func TestSpokeReclaimDisablesAndLookupSeesIt(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	acct := ahatest.DemoAccount(now)
+	var target string
+	for _, u := range acct.Users {
+		if u.Enabled && u.PaidSeat && !u.Administrator {
+			target = u.ID
+			break
+		}
+	}
+	sp, _ := newSpoke(t, acct)
+	ctx := context.Background()
+	if err := sp.Reclaim(ctx, target, sam.ReclaimDisable); err != nil {
+		t.Fatal(err)
+	}
+	u, err := sp.LookupUser(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Enabled || u.Consumes() {
+		t.Errorf("after reclaim: enabled=%v consumes=%v", u.Enabled, u.Consumes())
+	}
+	// Disabling again is harmless.
+	if err := sp.Reclaim(ctx, target, sam.ReclaimDisable); err != nil {
+		t.Errorf("second disable: %v", err)
+	}
+	if _, err := sp.LookupUser(ctx, "999999999999"); !errors.Is(err, sam.ErrUserNotFound) {
+		t.Errorf("lookup of unknown user: %v, want sam.ErrUserNotFound", err)
+	}
+	if err := sp.Reclaim(ctx, target, "explode"); !errors.Is(err, sam.ErrUnsupportedMode) {
+		t.Errorf("unknown mode: %v", err)
+	}
+}
