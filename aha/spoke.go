@@ -120,11 +120,13 @@ func SamUser(u *User) sam.User {
 	if u.CreatedAt.Valid {
 		su.Created = u.CreatedAt.Time
 	}
+	// accessed_at covers the user's whole lifetime, so when Aha! sent it
+	// (a time, or null for never) the activity is complete.
 	switch {
 	case u.AccessedAt.Valid:
-		su.Activity = sam.Seen(u.AccessedAt.Time)
+		su.Activity, su.ActivityComplete = sam.Seen(u.AccessedAt.Time), true
 	case u.AccessedAt.Null:
-		su.Activity = sam.Never()
+		su.Activity, su.ActivityComplete = sam.Never(), true
 	default:
 		su.Activity = sam.Unknown()
 	}
