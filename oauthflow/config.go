@@ -16,8 +16,10 @@ import (
 
 // Paths of Aha!'s OAuth2 endpoints, relative to the account URL.
 const (
+	// AuthorizePath is where the user approves the application.
 	AuthorizePath = "/oauth/authorize"
-	TokenPath     = "/oauth/token"
+	// TokenPath is where codes and refresh tokens are exchanged for tokens.
+	TokenPath = "/oauth/token"
 )
 
 // redacted replaces every secret in String, GoString and LogValue forms.
@@ -63,6 +65,7 @@ type ConfigError struct {
 	Reason string // what is wrong and what is expected
 }
 
+// Error describes the argument and what is expected.
 func (e *ConfigError) Error() string {
 	return "oauthflow: invalid " + e.Field + ": " + e.Reason
 }
@@ -212,10 +215,17 @@ func NormalizeAccountURL(s string) (string, error) {
 		return fail(`give only the scheme and host, such as "https://acme.aha.io"`)
 	}
 	host := u.Hostname()
-	if !strings.Contains(host, ".") && host != "localhost" && !strings.Contains(host, ":") {
-		if !accountLabel.MatchString(host) {
-			return fail("not a valid account subdomain")
+	if net.ParseIP(host) == nil {
+		for _, label := range strings.Split(host, ".") {
+			if !accountLabel.MatchString(label) {
+				return fail("not a valid host name")
+			}
 		}
+	}
+	if p := u.Port(); p != "" && strings.TrimLeft(p, "0123456789") != "" {
+		return fail("not a valid port")
+	}
+	if !strings.Contains(host, ".") && host != "localhost" && !strings.Contains(host, ":") {
 		u.Host = host + ".aha.io"
 		if p := u.Port(); p != "" {
 			u.Host = net.JoinHostPort(u.Host, p)

@@ -77,3 +77,41 @@ func ExampleStaticToken() {
 	fmt.Println(ts)
 	// Output: oauthflow.StaticToken([redacted])
 }
+
+// Example_connect shows a command-line program connecting an Aha! account:
+// listen on the loopback redirect, print the URL, wait for the one callback,
+// store the token, then use it through a refreshing token source.
+func Example_connect() {
+	ctx := context.Background()
+	l, err := oauthflow.ListenLoopback(ctx, "http://127.0.0.1:8400/callback", 5*time.Minute)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg, err := oauthflow.NewConfig("https://acme.aha.io", "client-id", os.Getenv("AHA_CLIENT_SECRET"), l.RedirectURI())
+	if err != nil {
+		l.Close()
+		fmt.Println(err)
+		return
+	}
+	flow := cfg.Begin()
+	fmt.Println("Open:", flow.AuthURL())
+	tok, err := flow.WaitLoopback(ctx, l)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	path, _ := oauthflow.DefaultTokenPath()
+	store := &oauthflow.FileStore{Path: path}
+	if err := store.Save(ctx, tok); err != nil {
+		fmt.Println(err)
+		return
+	}
+	client := oauth2.NewClient(ctx, oauthflow.TokenSource(ctx, cfg, store))
+	st, err := oauthflow.Validate(ctx, client, cfg.APIBaseURL())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(st.Name, "administrator:", st.IsAccountAdministrator())
+}

@@ -37,6 +37,7 @@ type AuthorizationError struct {
 	URI         string // page describing the error, if any
 }
 
+// Error reports the provider's error code and description.
 func (e *AuthorizationError) Error() string {
 	s := "oauthflow: Aha! refused the authorization: " + e.Code
 	if e.Description != "" {

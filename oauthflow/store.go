@@ -37,6 +37,7 @@ type PermissionError struct {
 	Mode fs.FileMode
 }
 
+// Error names the file and its mode and says how to fix it.
 func (e *PermissionError) Error() string {
 	return fmt.Sprintf("oauthflow: token file %s is readable by group or others (mode %04o); restrict it with: chmod 600 %s",
 		e.Path, e.Mode.Perm(), e.Path)
@@ -48,6 +49,7 @@ type TokenFileError struct {
 	Reason string // "is empty", "is not valid JSON (syntax error at byte 12)", ...
 }
 
+// Error names the file and what is wrong with it.
 func (e *TokenFileError) Error() string {
 	return "oauthflow: token file " + e.Path + " " + e.Reason + "; run " + ConnectCommand + " to store a new token"
 }

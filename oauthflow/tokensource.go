@@ -30,6 +30,7 @@ type ReauthorizeError struct {
 	Err    error  // the underlying error, if any
 }
 
+// Error says why and tells the user to run examples/connect again.
 func (e *ReauthorizeError) Error() string {
 	return "oauthflow: Aha! must be authorized again (" + e.Reason + "): run " + ConnectCommand + " again"
 }
@@ -49,6 +50,7 @@ type TokenError struct {
 	msg         string // Err's text with secrets removed
 }
 
+// Error reports the operation, HTTP status and RFC 6749 error.
 func (e *TokenError) Error() string {
 	s := "oauthflow: could not " + e.Op
 	if e.StatusCode != 0 {

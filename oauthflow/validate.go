@@ -57,8 +57,8 @@ func (s *ConnectionStatus) Problem() string {
 	if !s.AdminFlagsKnown {
 		return fmt.Sprintf("Aha! did not report whether %s is an administrator; seat management needs an account administrator", who)
 	}
-	return fmt.Sprintf("%s is not an Aha! account administrator (missing: %s); ask an account administrator to grant "+
-		"the Administrator role with account permission (Settings → Account → Users), or authorize again signed in as one",
+	return fmt.Sprintf("%s is not an Aha! account administrator (missing: %s); ask an account administrator to make "+
+		"this user an administrator with account permissions, or authorize again signed in as one",
 		who, strings.Join(s.Missing, ", "))
 }
 
@@ -70,6 +70,7 @@ type APIError struct {
 	StatusCode int
 }
 
+// Error reports the request and the HTTP status.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("oauthflow: %s %s: Aha! answered HTTP %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
 }
