@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -283,4 +284,28 @@ func stateOf(t *testing.T, flow *oauthflow.Flow) string {
 		t.Fatal(err)
 	}
 	return u.Query().Get("state")
+}
+
+type countingTransport struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestWithHTTPClientCarriesTokenRequests(t *testing.T) {
+	rt := &countingTransport{}
+	srv, cfg, _ := setup(t, time.Second, oauthflow.WithHTTPClient(&http.Client{Transport: rt}))
+	flow := cfg.Begin()
+	if _, err := flow.Callback(t.Context(), url.Values{"code": {authorize(t, srv, flow)}, "state": {stateOf(t, flow)}}); err != nil {
+		t.Fatal(err)
+	}
+	if rt.n != 1 {
+		t.Fatalf("token requests through the configured client = %d; want 1", rt.n)
+	}
 }
