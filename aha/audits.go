@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -277,10 +278,33 @@ func (s *HistoricalAuditsService) StartSearch(ctx context.Context, search *Histo
 	return body.SearchID, resp, nil
 }
 
+// HistoricalSearchResult is one page of a historical audit search.
+// The shape of this response is not in Aha!'s OpenAPI subset; fields the
+// server omits stay zero.
+type HistoricalSearchResult struct {
+	// Status is the search's state as reported ("pending", "completed",
+	// …); empty when the server does not say.
+	Status string `json:"status"`
+	// TokenCost is the search's token cost, once known.
+	TokenCost int `json:"token_cost"`
+	// Audits holds this page of results; empty while the search runs.
+	Audits []*Audit `json:"audits"`
+}
+
+// Completed reports whether the results are final: a status of
+// "completed", or, when the server reports no status, any audits present.
+func (r *HistoricalSearchResult) Completed() bool {
+	if r.Status != "" {
+		return strings.EqualFold(r.Status, "completed") || strings.EqualFold(r.Status, "complete")
+	}
+	return len(r.Audits) > 0
+}
+
 // SearchResults reads one page of a search's results
 // (GET /historical_audits/{search_id}; the path is unconfirmed by the
-// OpenAPI subset). Audits is empty while the search runs.
-func (s *HistoricalAuditsService) SearchResults(ctx context.Context, searchID ID, opts *ListOptions) ([]*Audit, *Response, error) {
+// OpenAPI subset). Poll until Completed, then page with opts; the
+// *Response carries HistoricalTokensAvailable.
+func (s *HistoricalAuditsService) SearchResults(ctx context.Context, searchID ID, opts *ListOptions) (*HistoricalSearchResult, *Response, error) {
 	if searchID.IsZero() {
 		return nil, nil, errors.New("aha: empty search id")
 	}
@@ -291,15 +315,16 @@ func (s *HistoricalAuditsService) SearchResults(ctx context.Context, searchID ID
 		}
 	}
 	var body struct {
-		Audits           []*Audit `json:"audits"`
+		HistoricalSearchResult
 		HistoricalAudits []*Audit `json:"historical_audits"`
 	}
 	resp, err := s.client.get(ctx, path, &body)
 	if err != nil {
 		return nil, resp, err
 	}
-	if len(body.Audits) == 0 {
-		body.Audits = body.HistoricalAudits
+	res := body.HistoricalSearchResult
+	if len(res.Audits) == 0 {
+		res.Audits = body.HistoricalAudits
 	}
-	return body.Audits, resp, nil
+	return &res, resp, nil
 }
