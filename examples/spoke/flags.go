@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/samspoke/samspoke/sam"
+)
+
+// usageError is a bad command line: exit status 2 with a one-line message.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
+
+// options is the parsed command line.
+type options struct {
+	ahaURL        string // empty: the embedded demo account
+	profile       string
+	now           time.Time
+	inactiveDays  int
+	entitlements  string
+	format        string
+	out           string
+	reclaim       bool
+	maxReclaim    int
+	protect       []string
+	protectFile   string
+	journal       string
+	reclaimMode   sam.ReclaimMode
+	tokenFile     string
+	verbose       bool
+	quiet         bool
+	demo          bool
+	requestsPerS  float64
+	requestsPerMn int
+}
+
+const usageHeader = `spoke runs the Aha! SaaS license job: download who holds a paid seat,
+read who uses it, list the seats a reclamation rule would reclaim, reconcile
+against entitlements, and (with -reclaim) reclaim them.
+
+Usage:
+  spoke [flags]
+
+With no -aha-url (and no AHA_URL), it runs against an embedded demo account.
+Credentials come from the environment, never from flags:
+  AHA_TOKEN    an Aha! API key or OAuth access token of an account administrator
+  AHA_URL      the account, like -aha-url
+  AHA_CLIENT_ID, AHA_CLIENT_SECRET  the OAuth app, to refresh a -token-file token
+
+Examples:
+  go run ./examples/spoke
+  go run ./examples/spoke -format json -o report.json
+  AHA_TOKEN=… go run ./examples/spoke -aha-url https://acme.aha.io -entitlements ents.json
+  AHA_TOKEN=… go run ./examples/spoke -aha-url https://acme.aha.io -reclaim -max-reclaim 5 -journal reclaim.jsonl
+
+Flags:
+`
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("spoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageHeader)
+		fs.PrintDefaults()
+	}
+	var nowS, mode, protect string
+	fs.StringVar(&o.ahaURL, "aha-url", "", "the Aha! account, e.g. https://acme.aha.io (default $AHA_URL, else the demo account)")
+	fs.StringVar(&o.profile, "profile", "", "the integration profile's name in the report (default: the account's subdomain)")
+	fs.StringVar(&nowS, "now", "", "the evaluation time, RFC 3339, e.g. 2026-12-01T00:00:00Z (default: now)")
+	fs.IntVar(&o.inactiveDays, "inactive-days", sam.DefaultThresholdDays, "the reclamation rule's threshold: days without activity")
+	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought (default: none; the demo's own for the demo)")
+	fs.StringVar(&o.format, "format", "text", "the report format: text or json")
+	fs.StringVar(&o.out, "o", "", "write the report to this file instead of standard output")
+	fs.BoolVar(&o.reclaim, "reclaim", false, "apply the plan: disable the candidates' users in Aha! (default: a dry run that changes nothing)")
+	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run; a larger plan applies none (0 lifts the cap)")
+	fs.StringVar(&protect, "protect", "", "comma-separated emails or user ids never to reclaim")
+	fs.StringVar(&o.protectFile, "protect-file", "", "a file of emails or user ids never to reclaim, one per line (# starts a comment)")
+	fs.StringVar(&o.journal, "journal", "", "the reclaim journal (JSON lines); a killed run resumes from it (default: samspoke/journal-PROFILE.jsonl in the user's config directory; a temporary file for the demo)")
+	fs.StringVar(&mode, "reclaim-mode", string(sam.ReclaimDisable), "how a seat is reclaimed: disable (the user) or downgrade (workspace roles to viewer, for plans where viewers are free)")
+	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed")
+	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error (secrets redacted)")
+	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but the report and errors")
+	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side request rate per second (default 18, below Aha!'s 20)")
+	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute (default 280, below Aha!'s 300)")
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, &usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q (flags start with -; see -h)", fs.Arg(0))
+	}
+	if o.ahaURL == "" {
+		o.ahaURL = strings.TrimSpace(getenv("AHA_URL"))
+	}
+	o.demo = o.ahaURL == ""
+	if !o.demo {
+		u, err := accountURL(o.ahaURL)
+		if err != nil {
+			return nil, err
+		}
+		o.ahaURL = u
+	}
+	if nowS != "" {
+		t, err := time.Parse(time.RFC3339, nowS)
+		if err != nil {
+			return nil, usagef("-now %q is not an RFC 3339 time such as 2026-12-01T00:00:00Z", nowS)
+		}
+		o.now = t.UTC()
+	}
+	if o.inactiveDays < 1 || o.inactiveDays > 3650 {
+		return nil, usagef("-inactive-days %d is out of range: want 1 to 3650", o.inactiveDays)
+	}
+	switch o.format {
+	case "text", "json":
+	default:
+		return nil, usagef("-format %q is not supported: want text or json", o.format)
+	}
+	if o.maxReclaim < 0 {
+		return nil, usagef("-max-reclaim %d is negative: want 0 (no cap) or more", o.maxReclaim)
+	}
+	o.reclaimMode = sam.ReclaimMode(mode)
+	if o.reclaimMode != sam.ReclaimDisable && o.reclaimMode != sam.ReclaimDowngrade {
+		return nil, usagef("-reclaim-mode %q is not supported: want disable or downgrade", mode)
+	}
+	for _, p := range strings.Split(protect, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			o.protect = append(o.protect, p)
+		}
+	}
+	if o.protectFile != "" {
+		list, err := readProtectFile(o.protectFile)
+		if err != nil {
+			return nil, err
+		}
+		o.protect = append(o.protect, list...)
+	}
+	if o.requestsPerS < 0 || o.requestsPerS > 20 {
+		return nil, usagef("-rate %v is out of range: want more than 0 and at most Aha!'s 20 a second", o.requestsPerS)
+	}
+	if o.requestsPerMn < 0 || o.requestsPerMn > 300 {
+		return nil, usagef("-rate-per-minute %d is out of range: want at most Aha!'s 300 a minute", o.requestsPerMn)
+	}
+	if o.verbose && o.quiet {
+		return nil, usagef("-v and -quiet contradict each other: choose one")
+	}
+	if o.demo && o.tokenFile != "" {
+		return nil, usagef("-token-file needs -aha-url (or AHA_URL): the demo account needs no token")
+	}
+	return o, nil
+}
+
+// accountURL validates -aha-url: https, or http only for a loopback host.
+func accountURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if !strings.Contains(s, "://") {
+		if strings.ContainsAny(s, "/?#@ ") {
+			return "", usagef("-aha-url %q is not an account URL such as https://acme.aha.io", raw)
+		}
+		if !strings.Contains(s, ".") {
+			s += ".aha.io"
+		}
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", usagef("-aha-url %q is not an account URL such as https://acme.aha.io", redactURL(raw))
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", usagef("-aha-url %q uses plain http: Aha! needs https (http is allowed only for loopback hosts such as 127.0.0.1)", raw)
+		}
+	default:
+		return "", usagef("-aha-url %q: scheme %q is not supported, use https", raw, u.Scheme)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.Path = strings.TrimSuffix(u.Path, "/api/v1")
+	return u.String(), nil
+}
+
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		u.User = url.User("REDACTED")
+		return u.String()
+	}
+	return raw
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// readProtectFile reads one email or id per line; blank lines and # comments
+// are ignored.
+func readProtectFile(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("-protect-file: %v", err)
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.ContainsAny(line, " \t,;") {
+			return nil, usagef("%s: line %d: %q is not one email or user id (list one per line)", path, n, truncate(line, 60))
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, usagef("%s: %v", path, err)
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// profileName derives a profile name from the account URL: its first label.
+func profileName(accountURL string) string {
+	u, err := url.Parse(accountURL)
+	if err != nil {
+		return "aha"
+	}
+	host := u.Hostname()
+	if isLoopback(host) {
+		return "local-" + strings.ReplaceAll(u.Host, ":", "-")
+	}
+	if i := strings.IndexByte(host, '.'); i > 0 {
+		return host[:i]
+	}
+	return host
+}

@@ -1,0 +1,130 @@
+// Command spoke runs the whole Aha! SaaS license job: it connects to an Aha!
+// account (or, with no account given, an embedded demo account), downloads
+// who holds a paid seat, reads who uses it, applies a reclamation rule,
+// reconciles against entitlements, reports the license position, and with
+// -reclaim frees the unused seats by disabling their users.
+//
+// Run it with no flags for the demo:
+//
+//	go run ./examples/spoke
+//
+// Point it at a real account with an administrator's token in AHA_TOKEN:
+//
+//	AHA_TOKEN=… go run ./examples/spoke -aha-url https://acme.aha.io
+//
+// Exit status: 0 on success, 2 on a usage error, 1 when the run failed or a
+// reclaim action failed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, stderr: os.Stderr, clock: time.Now}, os.Stdout)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program; it returns the exit status.
+func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
+	o, err := parseFlags(args, e.getenv, e.stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(e.stderr, "spoke: %v\n", err)
+		return 2
+	}
+	if e.clock == nil {
+		e.clock = time.Now
+	}
+	now := o.now
+	if now.IsZero() {
+		now = e.clock().UTC().Truncate(time.Second)
+	}
+	var logger *slog.Logger
+	if o.verbose {
+		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	progress := func(msg string) {
+		if !o.quiet {
+			fmt.Fprintf(e.stderr, "spoke: %s\n", msg)
+		}
+	}
+
+	conn, err := connect(ctx, o, e, now, logger)
+	if err != nil {
+		return fail(e.stderr, err)
+	}
+	defer conn.close()
+	j := &job{o: o, now: now, conn: conn}
+	runErr := j.run(ctx, e, progress)
+	if runErr != nil && j.applied == nil {
+		return fail(e.stderr, runErr)
+	}
+
+	if err := writeReport(o, stdout, buildReport(j)); err != nil {
+		fmt.Fprintf(e.stderr, "spoke: writing the report: %v\n", err)
+		return 1
+	}
+	if runErr != nil {
+		return fail(e.stderr, runErr)
+	}
+	if j.applied != nil && j.applied.Failed() {
+		fmt.Fprintf(e.stderr, "spoke: %d reclaim actions failed; the others were applied and journaled in %s. Fix the cause and run again: done actions are not repeated.\n",
+			j.applied.Counts.Failed, j.journal)
+		return 1
+	}
+	return 0
+}
+
+func fail(stderr io.Writer, err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "spoke: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "spoke: %v\n", err)
+	return 1
+}
+
+// writeReport writes the report to -o (atomically: a temporary file renamed
+// into place) or to stdout.
+func writeReport(o *options, stdout io.Writer, r *Report) error {
+	write := writeText
+	if o.format == "json" {
+		write = writeJSON
+	}
+	if o.out == "" {
+		return write(stdout, r)
+	}
+	dir := filepath.Dir(o.out)
+	f, err := os.CreateTemp(dir, ".spoke-report-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := write(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), o.out)
+}

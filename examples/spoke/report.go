@@ -1,0 +1,318 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/samspoke/samspoke/reclaim"
+	"github.com/samspoke/samspoke/reconcile"
+	"github.com/samspoke/samspoke/sam"
+)
+
+// Report is the JSON report (-format json). Its fields are documented in the
+// README; money is a decimal string rounded once, here, to the currency's
+// minor units, and null when unknown.
+type Report struct {
+	AsOf          time.Time      `json:"as_of"`
+	Profile       string         `json:"profile"`
+	Account       string         `json:"account"`
+	ThresholdDays int            `json:"threshold_days"`
+	Cutoff        time.Time      `json:"cutoff"`
+	DryRun        bool           `json:"dry_run"`
+	ReclaimMode   string         `json:"reclaim_mode"`
+	Journal       string         `json:"journal,omitempty"`
+	Subscriptions []subscription `json:"subscriptions"`
+	Candidates    []candidate    `json:"candidates"`
+	Protected     []protected    `json:"protected"`
+	// Positions are the license positions as they stand after this run:
+	// after the reclaim actions when -reclaim ran.
+	Positions []position `json:"positions"`
+	// PositionsBefore are the positions before the reclaim actions; only
+	// present when -reclaim ran.
+	PositionsBefore []position    `json:"positions_before,omitempty"`
+	Reclaim         *reclaimBlock `json:"reclaim,omitempty"`
+	Actions         []action      `json:"actions"`
+	Warnings        []warning     `json:"warnings"`
+}
+
+type subscription struct {
+	ExternalUserID string     `json:"external_user_id"`
+	Email          string     `json:"email"`
+	Model          string     `json:"model"`
+	Identifier     string     `json:"identifier"`
+	Active         bool       `json:"active"`
+	Administrator  bool       `json:"administrator"`
+	LastActivity   *time.Time `json:"last_activity"`
+	Activity       string     `json:"activity"`
+	InactiveDays   *int       `json:"inactive_days"`
+}
+
+type candidate struct {
+	ExternalUserID string     `json:"external_user_id"`
+	Email          string     `json:"email"`
+	Model          string     `json:"model"`
+	Reason         string     `json:"reason"`
+	InactiveDays   int        `json:"inactive_days"`
+	LastActivity   *time.Time `json:"last_activity"`
+	State          string     `json:"state"`
+}
+
+type protected struct {
+	ExternalUserID string `json:"external_user_id"`
+	Email          string `json:"email,omitempty"`
+	Reason         string `json:"reason"`
+}
+
+type position struct {
+	Profile          string     `json:"profile,omitempty"`
+	Model            string     `json:"model"`
+	RightsOwned      int64      `json:"rights_owned"`
+	Unlimited        bool       `json:"unlimited"`
+	RightsUsed       int64      `json:"rights_used"`
+	Available        int64      `json:"available"`
+	RightsNeeded     int64      `json:"rights_needed"`
+	Status           sam.Status `json:"status"`
+	Currency         *string    `json:"currency"`
+	PricePerRight    *string    `json:"price_per_right"`
+	TrueUpCost       *string    `json:"true_up_cost"`
+	OverLicensedCost *string    `json:"over_licensed_cost"`
+	PotentialSavings *string    `json:"potential_savings"`
+	Assigned         int64      `json:"assigned"`
+	Stale            int64      `json:"stale"`
+	PercentUnused    *string    `json:"percent_unused"`
+	Spread           sam.Spread `json:"activity_spread"`
+}
+
+type reclaimBlock struct {
+	Mode        string         `json:"mode"`
+	Planned     int            `json:"planned"`
+	MaxActions  int            `json:"max_actions"`
+	CapExceeded bool           `json:"cap_exceeded"`
+	Interrupted bool           `json:"interrupted"`
+	Counts      reclaim.Counts `json:"counts"`
+	Freed       []string       `json:"freed"`
+}
+
+type action struct {
+	ExternalUserID string   `json:"external_user_id"`
+	Email          string   `json:"email"`
+	Action         string   `json:"action"`
+	Outcome        string   `json:"outcome"`
+	Error          string   `json:"error"`
+	Reason         string   `json:"reason,omitempty"`
+	Models         []string `json:"models"`
+}
+
+type warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Model   string `json:"model,omitempty"`
+	UserID  string `json:"external_user_id,omitempty"`
+}
+
+func timePtr(a sam.Activity) *time.Time {
+	if a.State != sam.ActivitySeen {
+		return nil
+	}
+	t := a.At.UTC()
+	return &t
+}
+
+func decPtr(d *sam.Decimal, places int) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.StringFixed(places)
+	return &s
+}
+
+func positions(ps []sam.Position) []position {
+	out := make([]position, 0, len(ps))
+	for _, p := range ps {
+		p = reconcile.RoundPosition(p)
+		places := sam.CurrencyMinorUnits(p.Currency)
+		q := position{
+			Profile: p.Profile, Model: p.Model, RightsOwned: p.RightsOwned, Unlimited: p.Unlimited,
+			RightsUsed: p.RightsUsed, Available: p.Available, RightsNeeded: p.RightsNeeded, Status: p.Status,
+			PricePerRight: decPtr(p.PricePerRight, places), TrueUpCost: decPtr(p.TrueUpCost, places),
+			OverLicensedCost: decPtr(p.OverLicensedCost, places), PotentialSavings: decPtr(p.PotentialSavings, places),
+			Assigned: p.Assigned, Stale: p.Stale, PercentUnused: decPtr(p.PercentUnused, 2), Spread: p.Spread,
+		}
+		if p.Currency != "" {
+			c := p.Currency
+			q.Currency = &c
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+func buildReport(j *job) *Report {
+	r := &Report{
+		AsOf: j.now, Profile: j.conn.profile, Account: j.conn.account,
+		ThresholdDays: j.before.ThresholdDays, Cutoff: j.before.Cutoff,
+		DryRun: !j.o.reclaim, ReclaimMode: string(j.o.reclaimMode), Journal: j.journal,
+		Subscriptions: []subscription{}, Candidates: []candidate{}, Protected: []protected{},
+		Actions: []action{}, Warnings: []warning{},
+	}
+	for _, s := range j.before.Subscriptions {
+		r.Subscriptions = append(r.Subscriptions, subscription{
+			ExternalUserID: s.ExternalUserID, Email: emailOf(s.UserPrincipalName), Model: s.Model,
+			Identifier: string(s.Identifier), Active: s.Active, Administrator: s.Administrator,
+			LastActivity: timePtr(s.LastActivity), Activity: s.LastActivity.State.String(), InactiveDays: s.InactiveDays,
+		})
+	}
+	for _, c := range j.before.Candidates {
+		r.Candidates = append(r.Candidates, candidate{
+			ExternalUserID: c.ExternalUserID, Email: c.Email, Model: c.Model, Reason: c.Reason,
+			InactiveDays: c.InactiveDays, LastActivity: timePtr(c.LastActivity), State: string(c.State),
+		})
+	}
+	for _, p := range j.before.Protected {
+		r.Protected = append(r.Protected, protected{ExternalUserID: p.ExternalUserID, Email: p.Email, Reason: string(p.Reason)})
+	}
+	r.Positions = positions(j.after.Positions)
+	if j.applied != nil {
+		r.PositionsBefore = positions(j.before.Positions)
+		a := j.applied
+		r.Reclaim = &reclaimBlock{Mode: string(a.Mode), Planned: a.Planned, MaxActions: a.MaxActions,
+			CapExceeded: a.CapExceeded, Interrupted: a.Interrupted, Counts: a.Counts, Freed: append([]string{}, a.Freed...)}
+		for _, x := range a.Actions {
+			r.Actions = append(r.Actions, action{ExternalUserID: x.ExternalUserID, Email: x.Email, Action: string(x.Action),
+				Outcome: string(x.Outcome), Error: x.Error, Reason: x.Reason, Models: x.Models})
+		}
+	}
+	for _, w := range j.before.Warnings {
+		r.Warnings = append(r.Warnings, warning{Code: string(w.Code), Message: w.Message, Model: w.Model, UserID: w.ExternalUserID})
+	}
+	for _, n := range j.notes {
+		r.Warnings = append(r.Warnings, warning{Code: "note", Message: n})
+	}
+	return r
+}
+
+// emailOf returns the principal name when it is an email, else "".
+func emailOf(upn string) string {
+	if strings.Contains(upn, "@") && !strings.Contains(upn, " ") {
+		return upn
+	}
+	return ""
+}
+
+func writeJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func orDash(s *string) string {
+	if s == nil {
+		return "—"
+	}
+	return *s
+}
+
+func writeText(w io.Writer, r *Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "samspoke — Aha! license position\n")
+	fmt.Fprintf(&b, "Account:   %s (profile %q)\n", r.Account, r.Profile)
+	fmt.Fprintf(&b, "As of:     %s; inactive = no activity for %d days (before %s)\n",
+		r.AsOf.Format(time.RFC3339), r.ThresholdDays, r.Cutoff.Format(time.RFC3339))
+	if r.DryRun {
+		fmt.Fprintf(&b, "Mode:      dry run — nothing was changed in Aha! (use -reclaim to apply)\n")
+	} else {
+		fmt.Fprintf(&b, "Mode:      reclaim (%s), journal %s\n", r.ReclaimMode, r.Journal)
+	}
+
+	b.WriteString("\nLicense positions")
+	if r.PositionsBefore != nil {
+		b.WriteString(" (after the reclaim actions)")
+	}
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "Model\tOwned\tUsed\tAvailable\tStatus\tPrice/right/yr\tTrue-up\tOver-licensed\tSavings\tCurrency\t% unused\t")
+	for _, p := range r.Positions {
+		owned := fmt.Sprint(p.RightsOwned)
+		if p.Unlimited {
+			owned = "unlimited"
+		}
+		model := p.Model
+		if p.Profile != "" && p.Profile != r.Profile {
+			model += " [" + p.Profile + "]"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", model, owned, p.RightsUsed, p.Available, p.Status,
+			orDash(p.PricePerRight), orDash(p.TrueUpCost), orDash(p.OverLicensedCost), orDash(p.PotentialSavings), orDash(p.Currency), orDash(p.PercentUnused))
+	}
+	tw.Flush()
+
+	b.WriteString("\nActivity spread (days since last activity, active subscriptions)\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "Model\t0–30\t30–60\t60–90\t90+\tnever\tunknown\t")
+	for _, p := range r.Positions {
+		s := p.Spread
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.Model, s.Days0To30, s.Days30To60, s.Days60To90, s.Days90Plus, s.Never, s.Unknown)
+	}
+	tw.Flush()
+
+	fmt.Fprintf(&b, "\nReclamation candidates: %d\n", len(r.Candidates))
+	if len(r.Candidates) > 0 {
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "User id\tEmail\tModel\tReason")
+		for _, c := range r.Candidates {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ExternalUserID, c.Email, c.Model, c.Reason)
+		}
+		tw.Flush()
+	}
+
+	fmt.Fprintf(&b, "\nProtected from reclaim: %d\n", len(r.Protected))
+	if len(r.Protected) > 0 {
+		counts := map[string]int{}
+		for _, p := range r.Protected {
+			counts[p.Reason]++
+		}
+		reasons := make([]string, 0, len(counts))
+		for k := range counts {
+			reasons = append(reasons, k)
+		}
+		sort.Strings(reasons)
+		for _, k := range reasons {
+			fmt.Fprintf(&b, "  %-42s %d\n", k, counts[k])
+		}
+	}
+
+	if r.Reclaim != nil {
+		c := r.Reclaim.Counts
+		fmt.Fprintf(&b, "\nReclaim (%s): planned %d, applied %d, already applied %d, canceled %d, failed %d, skipped by the cap %d\n",
+			r.Reclaim.Mode, r.Reclaim.Planned, c.Applied, c.AlreadyApplied, c.Canceled, c.Failed, c.SkippedCap)
+		if r.Reclaim.CapExceeded {
+			fmt.Fprintf(&b, "  The plan has %d actions, above the cap of %d: none was applied. Raise -max-reclaim, or lift it with -max-reclaim 0.\n",
+				r.Reclaim.Planned, r.Reclaim.MaxActions)
+		}
+		if len(r.Actions) > 0 {
+			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "User id\tEmail\tAction\tOutcome\tDetail")
+			for _, a := range r.Actions {
+				detail := a.Error
+				if detail == "" {
+					detail = a.Reason
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.ExternalUserID, a.Email, a.Action, a.Outcome, detail)
+			}
+			tw.Flush()
+		}
+	}
+
+	if len(r.Warnings) > 0 {
+		fmt.Fprintf(&b, "\nWarnings: %d\n", len(r.Warnings))
+		for _, w := range r.Warnings {
+			fmt.Fprintf(&b, "  - %s\n", w.Message)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
