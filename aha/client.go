@@ -311,7 +311,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	var rt http.RoundTripper = &authTransport{source: cfg.source, scheme: cfg.baseURL.Scheme, host: cfg.baseURL.Host, next: base}
 	rt = &limitTransport{limiter: cfg.limiter, next: rt}
-	rt = &retryTransport{next: rt, policy: cfg.retry, logger: cfg.logger, jitter: cfg.jitter}
+	rt = &retryTransport{next: rt, policy: cfg.retry, logger: cfg.logger, jitter: cfg.jitter, maxBody: cfg.maxBody}
 	hc.Transport = rt
 
 	c := &Client{client: hc, baseURL: cfg.baseURL, userAgent: cfg.userAgent, logger: cfg.logger, maxBody: cfg.maxBody}

@@ -63,6 +63,25 @@ type retryTransport struct {
 	policy RetryPolicy
 	logger *slog.Logger
 	jitter func() float64 // in [0,1)
+	// maxBody bounds how much of a body is buffered; 0 disables buffering.
+	maxBody int64
+}
+
+// buffer reads the body (at most maxBody+1 bytes, so Do can still see that
+// the cap was passed) inside the retry loop: a connection reset mid-body
+// then counts as a transport error and an idempotent request is retried,
+// instead of surfacing as a failed read after the response was accepted.
+func (t *retryTransport) buffer(resp *http.Response) error {
+	if t.maxBody <= 0 || resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("reading response body: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	return nil
 }
 
 func idempotent(method string) bool {
@@ -98,6 +117,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = b
 		}
 		resp, err := t.next.RoundTrip(r)
+		if err == nil {
+			err = t.buffer(resp)
+			if err != nil {
+				resp = nil
+			}
+		}
 		retry, wait, rlErr := t.decide(req, resp, err, attempt)
 		if !retry || attempt >= t.policy.MaxRetries {
 			return resp, err
