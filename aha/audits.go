@@ -18,20 +18,20 @@ type AuditsService service
 
 // Audit is one audit record.
 type Audit struct {
-	ID          ID        `json:"id"`
-	AuditAction string    `json:"audit_action"` // create, update or destroy
-	CreatedAt   Timestamp `json:"created_at,omitzero"`
+	ID          ID        `json:"id"`                  // the audit id; increasing, so usable as an after_id cursor
+	AuditAction string    `json:"audit_action"`        // create, update or destroy
+	CreatedAt   Timestamp `json:"created_at,omitzero"` // when the change happened
 	// User is the actor.
 	User         *ShortUser      `json:"user,omitempty"`
-	Contributors json.RawMessage `json:"contributors,omitempty"`
+	Contributors json.RawMessage `json:"contributors,omitempty"` // contributors, undecoded (shape undocumented)
 	// AuditableType and AuditableID name the changed record; the id
 	// arrives as a JSON number.
 	AuditableType  string          `json:"auditable_type"`
-	AuditableID    ID              `json:"auditable_id"`
-	AssociatedType string          `json:"associated_type,omitempty"`
-	AssociatedID   ID              `json:"associated_id,omitempty"`
-	Description    string          `json:"description,omitempty"`
-	Changes        json.RawMessage `json:"changes,omitempty"`
+	AuditableID    ID              `json:"auditable_id"`              // the changed record's id
+	AssociatedType string          `json:"associated_type,omitempty"` // type of the record the change is attached to, if any
+	AssociatedID   ID              `json:"associated_id,omitempty"`   // id of the associated record (JSON number), if any
+	Description    string          `json:"description,omitempty"`     // human-readable summary
+	Changes        json.RawMessage `json:"changes,omitempty"`         // the changed fields, undecoded
 }
 
 // ListAuditsOptions filters GET /audits. Zero fields are not sent.
@@ -107,8 +107,8 @@ type AuditWindow struct {
 	// UserID, Action and Type filter by actor, audit_action and
 	// auditable_type.
 	UserID ID
-	Action string
-	Type   string
+	Action string // audit_action: create, update or destroy
+	Type   string // auditable_type, e.g. "Feature"
 	// AfterID starts the walk after this id (resume from a WalkError's
 	// AfterID).
 	AfterID ID
@@ -183,12 +183,12 @@ type HistoricalAuditsService service
 
 // HistoricalSearch is the body of POST /historical_audits.
 type HistoricalSearch struct {
-	CreatedSince  time.Time
-	CreatedBefore time.Time
-	AuditableType string
-	AuditableID   ID
-	UserID        ID
-	AuditAction   string
+	CreatedSince  time.Time // lower bound of created_at
+	CreatedBefore time.Time // upper bound of created_at
+	AuditableType string    // one record type
+	AuditableID   ID        // one record (sent as a JSON number)
+	UserID        ID        // one actor
+	AuditAction   string    // create, update or destroy
 }
 
 // MarshalJSON writes {"search":{…}} with only the fields set.
@@ -218,22 +218,22 @@ func (h *HistoricalSearch) MarshalJSON() ([]byte, error) {
 // HistoricalIndexEntry is one entry of the historical index: a record and
 // the days it was active.
 type HistoricalIndexEntry struct {
-	AuditableID   ID        `json:"auditable_id"`
-	AuditableType string    `json:"auditable_type"`
-	ID            ID        `json:"id"`
-	Name          string    `json:"name"`
-	Email         string    `json:"email"`
-	CreatedAt     Timestamp `json:"created_at,omitzero"`
-	UpdatedAt     Timestamp `json:"updated_at,omitzero"`
-	DatesActive   []string  `json:"dates_active"`
+	AuditableID   ID        `json:"auditable_id"`        // the record (JSON number)
+	AuditableType string    `json:"auditable_type"`      // the record type
+	ID            ID        `json:"id"`                  // the user id
+	Name          string    `json:"name"`                // the user's name
+	Email         string    `json:"email"`               // the user's email
+	CreatedAt     Timestamp `json:"created_at,omitzero"` // user creation time
+	UpdatedAt     Timestamp `json:"updated_at,omitzero"` // user update time
+	DatesActive   []string  `json:"dates_active"`        // days (YYYY-MM-DD) with audits
 }
 
 // HistoricalIndexOptions filters GET /historical_audits.
 type HistoricalIndexOptions struct {
-	CreatedSince, CreatedBefore time.Time
-	AuditableType               string
-	UserID                      ID
-	Page, PerPage               int
+	CreatedSince, CreatedBefore time.Time // lower bound of created_at
+	AuditableType               string    // keep one record type
+	UserID                      ID        // keep one actor
+	Page, PerPage               int       // 1-based page
 }
 
 // Index reads one page of the historical index (GET /historical_audits),

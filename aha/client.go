@@ -371,8 +371,8 @@ type Response struct {
 	// CurrentPage, TotalPages and TotalRecords come from the body's
 	// "pagination" object; zero when absent.
 	CurrentPage  int
-	TotalPages   int
-	TotalRecords int
+	TotalPages   int // pages in the listing (0 when empty)
+	TotalRecords int // records in the listing
 	// NextPage is CurrentPage+1 while pages remain, else 0.
 	NextPage int
 	// HasPagination reports whether the body carried "pagination".

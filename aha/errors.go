@@ -195,7 +195,9 @@ func (e *WalkError) Unwrap() error { return e.Err }
 // TokenError reports that the token source failed. Its message never
 // includes the cause's text, which may echo credentials; use errors.Unwrap
 // (carefully) to inspect it.
-type TokenError struct{ Err error }
+type TokenError struct {
+	Err error // the token source's error; it may hold secrets, do not print it
+}
 
 // Error says what to do.
 func (e *TokenError) Error() string {

@@ -14,9 +14,9 @@ type ProductsService service
 
 // ProjectUser is a user's membership of one workspace.
 type ProjectUser struct {
-	Role            RoleCode  `json:"role"`
-	RoleDescription string    `json:"role_description"`
-	User            ShortUser `json:"user"`
+	Role            RoleCode  `json:"role"`             // role code in the workspace
+	RoleDescription string    `json:"role_description"` // "Owner", "Viewer", …
+	User            ShortUser `json:"user"`             // the member, short form
 }
 
 // ListUsers returns one page of a workspace's users
@@ -69,14 +69,14 @@ type PaidSeatGroupsService service
 
 // PaidSeatGroup is a group of paid seats with a capacity.
 type PaidSeatGroup struct {
-	ID             ID          `json:"id"`
-	Name           string      `json:"name"`
-	Administrators []ShortUser `json:"administrators"`
-	Capacity       int         `json:"capacity"`
-	AllocatedSeats int         `json:"allocated_seats"`
-	Description    *string     `json:"description"`
-	CreatedAt      Timestamp   `json:"created_at,omitzero"`
-	UpdatedAt      Timestamp   `json:"updated_at,omitzero"`
+	ID             ID          `json:"id"`                  // the group id
+	Name           string      `json:"name"`                // the group name
+	Administrators []ShortUser `json:"administrators"`      // users who administer the group
+	Capacity       int         `json:"capacity"`            // seats the group may use
+	AllocatedSeats int         `json:"allocated_seats"`     // seats in use
+	Description    *string     `json:"description"`         // may be null
+	CreatedAt      Timestamp   `json:"created_at,omitzero"` // creation time
+	UpdatedAt      Timestamp   `json:"updated_at,omitzero"` // last update time
 }
 
 // List returns the account's paid seat groups (GET /paid_seat_groups).

@@ -17,13 +17,13 @@ type UsersService service
 
 // User is an Aha! user as GET /users and GET /users/{id} describe it.
 type User struct {
-	ID       ID     `json:"id"`
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	Timezone string `json:"timezone,omitempty"`
+	ID       ID     `json:"id"`                 // the user id
+	Name     string `json:"name"`               // full name
+	Email    string `json:"email"`              // email address (not unique across users)
+	Timezone string `json:"timezone,omitempty"` // IANA or Rails time zone name
 
-	CreatedAt Timestamp `json:"created_at,omitzero"`
-	UpdatedAt Timestamp `json:"updated_at,omitzero"`
+	CreatedAt Timestamp `json:"created_at,omitzero"` // when the user was created
+	UpdatedAt Timestamp `json:"updated_at,omitzero"` // last update
 	// AccessedAt is the last time the user accessed Aha!; unknown (not
 	// Valid) when the user never did.
 	AccessedAt Timestamp `json:"accessed_at,omitzero"`
@@ -35,31 +35,31 @@ type User struct {
 	// RoadmapsSeat and DevelopSeat are per-product seat flags; nil on
 	// older accounts that do not send them.
 	RoadmapsSeat *bool `json:"roadmaps_seat,omitempty"`
-	DevelopSeat  *bool `json:"develop_seat,omitempty"`
+	DevelopSeat  *bool `json:"develop_seat,omitempty"` // see RoadmapsSeat
 
-	Administrator      bool                `json:"administrator"`
-	AdministratorRoles *AdministratorRoles `json:"administrator_roles,omitempty"`
-	ProductRoles       []ProductRole       `json:"product_roles,omitempty"`
-	UserRoles          []UserRole          `json:"user_roles,omitempty"`
+	Administrator      bool                `json:"administrator"`                 // account administrator
+	AdministratorRoles *AdministratorRoles `json:"administrator_roles,omitempty"` // account-level rights; nil when absent
+	ProductRoles       []ProductRole       `json:"product_roles,omitempty"`       // roles in each workspace
+	UserRoles          []UserRole          `json:"user_roles,omitempty"`          // custom roles (Enterprise+)
 	// PaidSeatGroup is set only when the user is in a group.
 	PaidSeatGroup    *PaidSeatGroupRef `json:"paid_seat_group,omitempty"`
-	IdentityProvider *IdentityProvider `json:"identity_provider,omitempty"`
+	IdentityProvider *IdentityProvider `json:"identity_provider,omitempty"` // how the user signs in
 }
 
 // ShortUser is the short form of a user embedded in other records.
 type ShortUser struct {
-	ID        ID        `json:"id"`
-	Name      string    `json:"name"`
-	Email     string    `json:"email"`
-	CreatedAt Timestamp `json:"created_at,omitzero"`
-	UpdatedAt Timestamp `json:"updated_at,omitzero"`
+	ID        ID        `json:"id"`                  // the user id
+	Name      string    `json:"name"`                // full name
+	Email     string    `json:"email"`               // email address
+	CreatedAt Timestamp `json:"created_at,omitzero"` // creation time
+	UpdatedAt Timestamp `json:"updated_at,omitzero"` // last update time
 }
 
 // AdministratorRoles are the account-level administrator rights.
 type AdministratorRoles struct {
-	AdministerAccount       bool `json:"administer_account"`
-	AdministerBilling       bool `json:"administer_billing"`
-	AdministerConfiguration bool `json:"administer_configuration"`
+	AdministerAccount       bool `json:"administer_account"`       // may manage users and the account
+	AdministerBilling       bool `json:"administer_billing"`       // may manage billing
+	AdministerConfiguration bool `json:"administer_configuration"` // may manage configuration
 }
 
 // RoleCode is a workspace role as Aha! reports it (20 Owner, …).
@@ -98,36 +98,36 @@ const (
 
 // ProductRole is a user's role in one workspace.
 type ProductRole struct {
-	Role            RoleCode `json:"role"`
-	RoleDescription string   `json:"role_description"`
-	ProductID       ID       `json:"product_id"`
+	Role            RoleCode `json:"role"`             // role code (RoleCodeOwner, …)
+	RoleDescription string   `json:"role_description"` // "Owner", "Viewer", …
+	ProductID       ID       `json:"product_id"`       // the workspace id
 	// ProductName may be null in Aha!'s payloads.
 	ProductName *string `json:"product_name"`
 }
 
 // UserRole is a custom role (Enterprise+).
 type UserRole struct {
-	RoleID ID         `json:"role_id"`
-	Name   string     `json:"name"`
-	Scope  *RoleScope `json:"scope,omitempty"`
+	RoleID ID         `json:"role_id"`         // the role id (JSON number)
+	Name   string     `json:"name"`            // the role name
+	Scope  *RoleScope `json:"scope,omitempty"` // where the role applies
 }
 
 // RoleScope is where a custom role applies.
 type RoleScope struct {
-	Type string `json:"type"`
-	Name string `json:"name"`
-	ID   ID     `json:"id"`
+	Type string `json:"type"` // "project", …
+	Name string `json:"name"` // the scope's name
+	ID   ID     `json:"id"`   // the scope record id (JSON number)
 }
 
 // PaidSeatGroupRef names the paid seat group a user is in.
 type PaidSeatGroupRef struct {
-	ID   ID     `json:"id"`
-	Name string `json:"name"`
+	ID   ID     `json:"id"`   // the group id (string or number on the wire)
+	Name string `json:"name"` // the group name
 }
 
 // IdentityProvider says how the user signs in ("password", "saml", …).
 type IdentityProvider struct {
-	Type string `json:"type"`
+	Type string `json:"type"` // "password", "saml", …
 }
 
 // ListUsersOptions filters GET /users.
@@ -264,12 +264,12 @@ func (s *UsersService) FindByEmail(ctx context.Context, email string) (*User, *R
 
 // UserUpdate is the body of PUT /users/{id}; nil fields are left alone.
 type UserUpdate struct {
-	FirstName          *string             `json:"first_name,omitempty"`
-	LastName           *string             `json:"last_name,omitempty"`
-	Email              *string             `json:"email,omitempty"`
-	Enabled            *bool               `json:"enabled,omitempty"`
-	Administrator      *bool               `json:"administrator,omitempty"`
-	AdministratorRoles *AdministratorRoles `json:"administrator_roles,omitempty"`
+	FirstName          *string             `json:"first_name,omitempty"`          // new first name
+	LastName           *string             `json:"last_name,omitempty"`           // new last name
+	Email              *string             `json:"email,omitempty"`               // new email
+	Enabled            *bool               `json:"enabled,omitempty"`             // false disables the user, freeing the seat
+	Administrator      *bool               `json:"administrator,omitempty"`       // grant or revoke administration
+	AdministratorRoles *AdministratorRoles `json:"administrator_roles,omitempty"` // set account-level rights
 }
 
 // Update changes a user (PUT /users/{id} with {"user":{…}}). Aha! answers
@@ -317,20 +317,20 @@ func (s *UsersService) Enable(ctx context.Context, id ID) (*User, *Response, err
 // Me is the token's own user with its accounts (GET /me).
 type Me struct {
 	User
-	Accounts []MeAccount `json:"accounts,omitempty"`
+	Accounts []MeAccount `json:"accounts,omitempty"` // the accounts the user belongs to
 }
 
 // MeAccount wraps one account the user belongs to.
 type MeAccount struct {
-	Account Account `json:"account"`
+	Account Account `json:"account"` // the account
 }
 
 // Account is an Aha! account as /me lists it.
 type Account struct {
-	Name    string  `json:"name"`
-	Domain  string  `json:"domain"`
-	Enabled bool    `json:"enabled"`
-	Logo    *string `json:"logo"`
+	Name    string  `json:"name"`    // display name
+	Domain  string  `json:"domain"`  // subdomain, as in <domain>.aha.io
+	Enabled bool    `json:"enabled"` // whether the account is active
+	Logo    *string `json:"logo"`    // logo URL, may be null
 }
 
 // Me returns the token's own user (GET /me): a cheap connection check.
