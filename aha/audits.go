@@ -116,6 +116,32 @@ type AuditWindow struct {
 	PerPage int
 }
 
+// Split divides the window into n adjacent sub-windows of equal length,
+// for walking them concurrently (each walk passes the client's Limiter).
+// Since and Before must both be set and Before after Since; otherwise, or
+// when n < 2, it returns the window itself. Filters, PerPage and AfterID
+// are kept. Whether Aha! treats created_before as exclusive is
+// unconfirmed, so an audit exactly on a boundary may appear in two
+// sub-windows: merge results by Audit.ID.
+func (w AuditWindow) Split(n int) []AuditWindow {
+	if n < 2 || w.Since.IsZero() || w.Before.IsZero() || !w.Before.After(w.Since) {
+		return []AuditWindow{w}
+	}
+	span := w.Before.Sub(w.Since)
+	if span < time.Duration(n) {
+		n = int(span)
+	}
+	out := make([]AuditWindow, n)
+	for i := range n {
+		sub := w
+		sub.Since = w.Since.Add(span * time.Duration(i) / time.Duration(n))
+		sub.Before = w.Since.Add(span * time.Duration(i+1) / time.Duration(n))
+		out[i] = sub
+	}
+	out[n-1].Before = w.Before
+	return out
+}
+
 // All walks the window with the after_id cursor, yielding audits in
 // increasing id order. It ends on an empty page, or when the response's
 // pagination says the page was the last one. The cursor must advance on

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -305,5 +306,22 @@ func TestAuditsWalkRepeatedCursor(t *testing.T) {
 	var we *WalkError
 	if n != 1 || len(errs) != 1 || !errors.Is(errs[0], ErrPagingLoop) || !errors.As(errs[0], &we) || we.AfterID != "5" {
 		t.Errorf("n=%d errs=%v", n, errs)
+	}
+}
+
+func TestAuditWindowSplit(t *testing.T) {
+	since := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := AuditWindow{Since: since, Before: since.Add(10 * time.Hour), UserID: "3", PerPage: 50}
+	parts := w.Split(3)
+	if len(parts) != 3 || !parts[0].Since.Equal(w.Since) || !parts[2].Before.Equal(w.Before) {
+		t.Fatalf("%+v", parts)
+	}
+	for i := 1; i < 3; i++ {
+		if !parts[i].Since.Equal(parts[i-1].Before) || parts[i].UserID != "3" || parts[i].PerPage != 50 {
+			t.Errorf("part %d not adjacent or lost filters: %+v", i, parts[i])
+		}
+	}
+	if got := (AuditWindow{}).Split(4); len(got) != 1 {
+		t.Errorf("unbounded window split into %d", len(got))
 	}
 }
