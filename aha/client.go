@@ -223,7 +223,7 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
-// WithRetryPolicy replaces DefaultRetryPolicy.
+// WithRetryPolicy replaces DefaultRetryPolicy().
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(c *config) error {
 		if err := p.validate(); err != nil {
@@ -280,7 +280,7 @@ func withJitter(f func() float64) Option {
 // WithBaseURL) and credentials (WithToken or WithTokenSource). It makes no
 // network call.
 func NewClient(opts ...Option) (*Client, error) {
-	cfg := config{userAgent: DefaultUserAgent, retry: DefaultRetryPolicy, maxBody: DefaultMaxBodyBytes}
+	cfg := config{userAgent: DefaultUserAgent, retry: DefaultRetryPolicy(), maxBody: DefaultMaxBodyBytes}
 	for _, o := range opts {
 		if o == nil {
 			continue

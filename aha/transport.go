@@ -32,12 +32,16 @@ type RetryPolicy struct {
 	MaxRateLimitWait time.Duration
 }
 
-// DefaultRetryPolicy is used when WithRetryPolicy is not given.
-var DefaultRetryPolicy = RetryPolicy{
-	MaxRetries:       4,
-	MinWait:          500 * time.Millisecond,
-	MaxWait:          30 * time.Second,
-	MaxRateLimitWait: 2 * time.Minute,
+// DefaultRetryPolicy returns the policy used when WithRetryPolicy is not
+// given: 4 retries, backoff from 500ms to 30s, and server-demanded waits
+// of up to 2 minutes. (A function, not a variable: no mutable package state.)
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		MaxRetries:       4,
+		MinWait:          500 * time.Millisecond,
+		MaxWait:          30 * time.Second,
+		MaxRateLimitWait: 2 * time.Minute,
+	}
 }
 
 func (p RetryPolicy) validate() error {
