@@ -518,13 +518,16 @@ func sortUnique(ids []sam.Identifier) []sam.Identifier {
 // order: enabled or administrator in any record, activity merged forward
 // (sam.Activity.Merge), a complete signal only when every record has one,
 // the earliest known creation, the smallest non-empty email and name, and
-// the union of identifiers.
+// the union of the identifiers of the enabled records (of all records when
+// none is enabled): a disabled record consumes nothing.
 func mergeUsers(users []sam.User, group []ukey) sam.User {
 	m := users[group[0].i]
 	m.Identifiers = nil
+	for _, k := range group {
+		m.Enabled = m.Enabled || k.enabled
+	}
 	for j, k := range group {
 		u := &users[k.i]
-		m.Enabled = m.Enabled || u.Enabled
 		m.Administrator = m.Administrator || u.Administrator
 		m.ActivityComplete = m.ActivityComplete && u.ActivityComplete
 		if j > 0 {
@@ -535,7 +538,9 @@ func mergeUsers(users []sam.User, group []ukey) sam.User {
 		}
 		m.Email = minNonEmpty(m.Email, u.Email)
 		m.Name = minNonEmpty(m.Name, u.Name)
-		m.Identifiers = append(m.Identifiers, u.Identifiers...)
+		if u.Enabled || !m.Enabled {
+			m.Identifiers = append(m.Identifiers, u.Identifiers...)
+		}
 	}
 	m.Identifiers = sortUnique(m.Identifiers)
 	return m
