@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Administrator flags Aha! reports on a user; [ConnectionStatus.Missing]
@@ -161,6 +164,22 @@ func checkAPIBase(s string) (string, error) {
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
+// validateClient wraps c in a retrying client for the connection check's
+// GET requests: a transient 429, 5xx or dropped connection should not make
+// a healthy connection look broken. Only idempotent GETs go through it, it
+// honours Retry-After, logs nothing (so no URL or header reaches a log), and
+// hands the last response back as is when the retries run out.
+func validateClient(c *http.Client) *retryablehttp.Client {
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = c
+	rc.Logger = nil
+	rc.RetryMax = 2
+	rc.RetryWaitMin = 200 * time.Millisecond
+	rc.RetryWaitMax = 2 * time.Second
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	return rc
+}
+
 func getJSON(ctx context.Context, c *http.Client, u string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -168,7 +187,11 @@ func getJSON(ctx context.Context, c *http.Client, u string, v any) error {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "samspoke-oauthflow")
-	resp, err := c.Do(req)
+	rreq, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return fmt.Errorf("oauthflow: %w", err)
+	}
+	resp, err := validateClient(c).Do(rreq)
 	if err != nil {
 		return fmt.Errorf("oauthflow: GET %s: %w", u, err)
 	}

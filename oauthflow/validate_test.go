@@ -100,3 +100,26 @@ func TestValidateFailures(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateRetriesTransientFailures(t *testing.T) {
+	var calls int
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, `{"error":"Service unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"user":{"id":"6776860126254553871","name":"Ann","administrator":true,
+			"administrator_roles":{"administer_account":true,"administer_billing":false,"administer_configuration":false}}}`))
+	}))
+	defer flaky.Close()
+	st, err := oauthflow.Validate(t.Context(), nil, flaky.URL+"/api/v1")
+	if err != nil {
+		t.Fatalf("Validate after one 503: %v", err)
+	}
+	if calls != 2 || !st.IsAccountAdministrator() || st.UserID != "6776860126254553871" {
+		t.Errorf("calls=%d admin=%v id=%s; want 2 calls, an administrator, the exact id", calls, st.IsAccountAdministrator(), st.UserID)
+	}
+}
