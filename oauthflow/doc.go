@@ -16,5 +16,6 @@
 // Secrets (client secret, authorization code, access and refresh tokens) never
 // appear in error text, logs or the String forms of this package's types.
 //
-// The package depends on golang.org/x/oauth2 and the standard library only.
+// The package depends on golang.org/x/oauth2, hashicorp/go-retryablehttp (for
+// the connection check's retries) and the standard library only.
 package oauthflow
