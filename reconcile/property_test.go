@@ -179,28 +179,3 @@ func TestPropertyCounts(t *testing.T) {
 		t.Error(err)
 	}
 }
-
-// TestScaling checks that time grows no faster than n log n: evaluating
-// 8× the subscriptions may take at most 8 × log(8n)/log(n) × a margin
-// for noise on a shared machine.
-func TestScaling(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
-	}
-	small, big := benchInput(t, 20_000, 1000), benchInput(t, 160_000, 1000)
-	best := func(in reconcile.Input) time.Duration {
-		d := time.Duration(1 << 62)
-		for range 3 {
-			start := time.Now()
-			if _, err := reconcile.Evaluate(in); err != nil {
-				t.Fatal(err)
-			}
-			d = min(d, time.Since(start))
-		}
-		return d
-	}
-	ts, tb := best(small), best(big)
-	if ratio := float64(tb) / float64(ts); ratio > 8*1.25*2 {
-		t.Errorf("8× the input took %.1f× the time (%v vs %v); want ≲ n log n", ratio, tb, ts)
-	}
-}
