@@ -44,7 +44,14 @@ type options struct {
 	demo          bool
 	requestsPerS  float64
 	requestsPerMn int
+	// config is the -config file; accounts lists the accounts to work on:
+	// one from the flags, or the config file's profiles.
+	config   string
+	accounts []accountSpec
 }
+
+// multi reports whether the run covers several profiles (-config).
+func (o *options) multi() bool { return o.config != "" }
 
 const usageHeader = `spoke runs the Aha! SaaS license job: download who holds a paid seat,
 read who uses it, list the seats a reclamation rule would reclaim, reconcile
@@ -64,6 +71,9 @@ Examples:
   go run ./examples/spoke -format json -o report.json
   AHA_TOKEN=… go run ./examples/spoke -aha-url https://acme.aha.io -entitlements ents.json
   AHA_TOKEN=… go run ./examples/spoke -aha-url https://acme.aha.io -reclaim -max-reclaim 5 -journal reclaim.jsonl
+  go run ./examples/spoke -format html -o report.html
+  go run ./examples/spoke -format csv -o report-dir
+  go run ./examples/spoke -config accounts.json -format json
 
 Flags:
 `
@@ -82,8 +92,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&nowS, "now", "", "the evaluation time, RFC 3339, e.g. 2026-12-01T00:00:00Z (default: now)")
 	fs.IntVar(&o.inactiveDays, "inactive-days", sam.DefaultThresholdDays, "the reclamation rule's threshold: days without activity")
 	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought (default: none; the demo's own for the demo)")
-	fs.StringVar(&o.format, "format", "text", "the report format: text or json")
-	fs.StringVar(&o.out, "o", "", "write the report to this file instead of standard output")
+	fs.StringVar(&o.format, "format", "text", "the report format: text, json, csv (one file per table, needs -o DIR) or html (one self-contained page)")
+	fs.StringVar(&o.out, "o", "", "write the report to this file instead of standard output (for -format csv: a directory)")
+	fs.StringVar(&o.config, "config", "", "a JSON file listing several accounts (profiles) to report on together, e.g. accounts.json; replaces -aha-url")
 	fs.BoolVar(&o.reclaim, "reclaim", false, "apply the plan: disable the candidates' users in Aha! (default: a dry run that changes nothing)")
 	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run; a larger plan applies none (0 lifts the cap)")
 	fs.StringVar(&protect, "protect", "", "comma-separated emails or user ids never to reclaim")
@@ -91,8 +102,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.journal, "journal", "", "the reclaim journal (JSON lines); a killed run resumes from it (default: samspoke/journal-PROFILE.jsonl in the user's config directory; a temporary file for the demo)")
 	fs.StringVar(&mode, "reclaim-mode", string(sam.ReclaimDisable), "how a seat is reclaimed: disable (the user) or downgrade (workspace roles to viewer, for plans where viewers are free)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed")
-	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error (secrets redacted)")
-	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but the report and errors")
+	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report, warnings and errors")
 	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side request rate per second (default 18, below Aha!'s 20)")
 	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute (default 280, below Aha!'s 300)")
 
@@ -105,7 +116,16 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q (flags start with -; see -h)", fs.Arg(0))
 	}
-	if o.ahaURL == "" {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.config != "" {
+		for _, name := range []string{"aha-url", "token-file", "profile"} {
+			if set[name] {
+				return nil, usagef("-config and -%s contradict each other: the config file names each account and its credential", name)
+			}
+		}
+	}
+	if o.ahaURL == "" && o.config == "" {
 		o.ahaURL = strings.TrimSpace(getenv("AHA_URL"))
 	}
 	o.demo = o.ahaURL == ""
@@ -127,9 +147,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, usagef("-inactive-days %d is out of range: want 1 to 3650", o.inactiveDays)
 	}
 	switch o.format {
-	case "text", "json":
+	case "text", "json", "html":
+	case "csv":
+		if o.out == "" {
+			return nil, usagef("-format csv writes one file per table: give the directory with -o DIR")
+		}
 	default:
-		return nil, usagef("-format %q is not supported: want text or json", o.format)
+		return nil, usagef("-format %q is not supported: want text, json, csv or html", o.format)
 	}
 	if o.maxReclaim < 0 {
 		return nil, usagef("-max-reclaim %d is negative: want 0 (no cap) or more", o.maxReclaim)
@@ -159,9 +183,22 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if o.verbose && o.quiet {
 		return nil, usagef("-v and -quiet contradict each other: choose one")
 	}
-	if o.demo && o.tokenFile != "" {
+	if o.demo && o.tokenFile != "" && o.config == "" {
 		return nil, usagef("-token-file needs -aha-url (or AHA_URL): the demo account needs no token")
 	}
+	if o.config != "" {
+		accts, err := readConfig(o.config, o.inactiveDays)
+		if err != nil {
+			return nil, err
+		}
+		o.demo = false
+		o.accounts = accts
+		return o, nil
+	}
+	o.accounts = []accountSpec{{
+		name: o.profile, url: o.ahaURL, tokenEnv: "AHA_TOKEN", tokenFile: o.tokenFile,
+		inactiveDays: o.inactiveDays, entitlements: o.entitlements,
+	}}
 	return o, nil
 }
 

@@ -42,6 +42,9 @@ type env struct {
 	clock func() time.Time
 	// transport, when set, is the base transport for the Aha! client.
 	transport http.RoundTripper
+	// terminal, when set, says whether stderr is a terminal (tests);
+	// otherwise stderr is asked.
+	terminal func() bool
 }
 
 // connection is an Aha! account to work on: a real one, or the demo served in
@@ -54,13 +57,22 @@ type connection struct {
 	close        func()
 }
 
-func connect(ctx context.Context, o *options, e env, now time.Time, logger *slog.Logger) (*connection, error) {
+// connect sets up the client of one account. obs, when not nil, watches
+// every request for the progress display and the -v log.
+func connect(ctx context.Context, o *options, spec accountSpec, e env, now time.Time, logger *slog.Logger, obs *observer) (*connection, error) {
 	clientOpts := []aha.Option{aha.WithUserAgent("samspoke-spoke/1")}
 	if logger != nil {
 		clientOpts = append(clientOpts, aha.WithLogger(logger))
 	}
-	if e.transport != nil {
-		clientOpts = append(clientOpts, aha.WithTransport(e.transport))
+	var base http.RoundTripper = e.transport
+	if obs != nil {
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		base = obs.wrap(base)
+	}
+	if base != nil {
+		clientOpts = append(clientOpts, aha.WithTransport(base))
 	}
 	if o.requestsPerS > 0 || o.requestsPerMn > 0 {
 		ps, pm := o.requestsPerS, o.requestsPerMn
@@ -78,7 +90,7 @@ func connect(ctx context.Context, o *options, e env, now time.Time, logger *slog
 	}
 
 	conn := &connection{close: func() {}}
-	if o.demo {
+	if spec.url == "" {
 		acct := ahatest.DemoAccount(now)
 		tok, err := randomToken()
 		if err != nil {
@@ -90,15 +102,15 @@ func connect(ctx context.Context, o *options, e env, now time.Time, logger *slog
 		conn.entitlements = acct.EntitlementsJSON()
 		clientOpts = append(clientOpts, aha.WithBaseURL(srv.APIURL()), aha.WithToken(tok))
 	} else {
-		conn.profile, conn.account = profileName(o.ahaURL), o.ahaURL
-		ts, err := tokenSource(ctx, o, e)
+		conn.profile, conn.account = profileName(spec.url), spec.url
+		ts, err := tokenSource(ctx, spec, e)
 		if err != nil {
 			return nil, err
 		}
-		clientOpts = append(clientOpts, aha.WithBaseURL(o.ahaURL+"/api/v1"), aha.WithTokenSource(ts))
+		clientOpts = append(clientOpts, aha.WithBaseURL(spec.url+"/api/v1"), aha.WithTokenSource(ts))
 	}
-	if o.profile != "" {
-		conn.profile = o.profile
+	if spec.name != "" {
+		conn.profile = spec.name
 	}
 	c, err := aha.NewClient(clientOpts...)
 	if err != nil {
@@ -109,14 +121,19 @@ func connect(ctx context.Context, o *options, e env, now time.Time, logger *slog
 	return conn, nil
 }
 
-// tokenSource picks the credential: a -token-file written by examples/connect
+// tokenSource picks the credential: a token file written by examples/connect
 // (refreshed through the OAuth app in AHA_CLIENT_ID and AHA_CLIENT_SECRET when
-// it expires), else AHA_TOKEN. The token itself is never printed.
-func tokenSource(ctx context.Context, o *options, e env) (oauth2.TokenSource, error) {
-	if o.tokenFile != "" {
-		store := &oauthflow.FileStore{Path: o.tokenFile}
+// it expires), else the token in the environment variable spec.tokenEnv
+// (AHA_TOKEN for the flags). The token itself is never printed.
+func tokenSource(ctx context.Context, spec accountSpec, e env) (oauth2.TokenSource, error) {
+	where := ""
+	if spec.name != "" && spec.tokenEnv != "AHA_TOKEN" {
+		where = fmt.Sprintf("profile %q: ", spec.name)
+	}
+	if spec.tokenFile != "" {
+		store := &oauthflow.FileStore{Path: spec.tokenFile}
 		if _, err := store.Load(ctx); err != nil {
-			return nil, &runError{msg: fmt.Sprintf("-token-file: %v (run examples/connect to authorize this account again)", err), err: err}
+			return nil, &runError{msg: fmt.Sprintf("%stoken file: %v (run examples/connect to authorize this account again)", where, err), err: err}
 		}
 		var cfg *oauthflow.Config
 		id, secret := strings.TrimSpace(e.getenv("AHA_CLIENT_ID")), e.getenv("AHA_CLIENT_SECRET")
@@ -125,7 +142,7 @@ func tokenSource(ctx context.Context, o *options, e env) (oauth2.TokenSource, er
 			if redirect == "" {
 				redirect = "http://127.0.0.1:8400/callback"
 			}
-			c, err := oauthflow.NewConfig(o.ahaURL, id, secret, redirect)
+			c, err := oauthflow.NewConfig(spec.url, id, secret, redirect)
 			if err != nil {
 				return nil, usagef("AHA_CLIENT_ID/AHA_CLIENT_SECRET: %v", err)
 			}
@@ -133,9 +150,16 @@ func tokenSource(ctx context.Context, o *options, e env) (oauth2.TokenSource, er
 		}
 		return oauthflow.TokenSource(ctx, cfg, store), nil
 	}
-	tok := strings.TrimSpace(e.getenv("AHA_TOKEN"))
+	envName := spec.tokenEnv
+	if envName == "" {
+		envName = "AHA_TOKEN"
+	}
+	tok := strings.TrimSpace(e.getenv(envName))
 	if tok == "" {
-		return nil, usagef("no credential for %s: set AHA_TOKEN to an Aha! API key or OAuth token of an account administrator, or pass -token-file", o.ahaURL)
+		if envName == "AHA_TOKEN" && where == "" {
+			return nil, usagef("no credential for %s: set AHA_TOKEN to an Aha! API key or OAuth token of an account administrator, or pass -token-file", spec.url)
+		}
+		return nil, usagef("%sno credential for %s: set %s to an Aha! API key or OAuth token of an account administrator", where, spec.url, envName)
 	}
 	return oauthflow.StaticToken(tok), nil
 }
@@ -148,13 +172,13 @@ func randomToken() (string, error) {
 	return "demo-" + hex.EncodeToString(b), nil
 }
 
-// job is one run's state, in the order the run fills it.
-type job struct {
-	o       *options
-	now     time.Time
+// account is one account's part of a run, in the order the run fills it.
+type account struct {
+	spec    accountSpec
 	conn    *connection
-	input   reconcile.Input
-	before  reconcile.Result
+	ents    []sam.Entitlement
+	prof    reconcile.Profile
+	before  reconcile.Result // evaluated with this account's rule
 	after   reconcile.Result
 	plan    *reclaim.Plan
 	applied *reclaim.Report
@@ -162,58 +186,198 @@ type job struct {
 	notes   []string
 }
 
-// run reads the complete snapshot, computes the plan, and only then acts.
-func (j *job) run(ctx context.Context, e env, progress func(string)) error {
+func (a *account) name() string { return a.conn.profile }
+
+// job is one run's state, in the order the run fills it. A run covers one
+// account (the flags) or several (-config): every account is downloaded
+// completely before anything is evaluated, and evaluated before anything is
+// reclaimed.
+type job struct {
+	o      *options
+	now    time.Time
+	accts  []*account
+	shared []sam.Entitlement // -entitlements with -config: for every profile
+	input  reconcile.Input
+	// before and after are evaluated with the run's threshold: the
+	// cross-profile totals come from them.
+	before reconcile.Result
+	after  reconcile.Result
+	notes  []string
+}
+
+// applied reports whether any reclaim ran.
+func (j *job) applied() bool {
+	for _, a := range j.accts {
+		if a.applied != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// failedActions counts the failed reclaim actions of every account.
+func (j *job) failedActions() (n int, journals []string) {
+	for _, a := range j.accts {
+		if a.applied != nil && a.applied.Failed() {
+			n += a.applied.Counts.Failed
+			journals = append(journals, a.journal)
+		}
+	}
+	return n, journals
+}
+
+// run reads the complete snapshot of every account, computes the plan, and
+// only then acts.
+func (j *job) run(ctx context.Context, e env, prog *observer) error {
 	o := j.o
+	cat := aha.Catalog()
 	// Entitlements first: bad input stops the run before any request.
-	ents, err := j.loadEntitlements()
-	if err != nil {
-		return err
+	if o.multi() && o.entitlements != "" {
+		ents, err := loadEntitlementsFile(o.entitlements, "-entitlements", cat)
+		if err != nil {
+			return err
+		}
+		j.shared = ents
+	}
+	for _, a := range j.accts {
+		if err := a.loadEntitlements(o.multi(), cat); err != nil {
+			return err
+		}
 	}
 
-	progress("downloading users")
-	d, err := j.conn.spoke.DownloadSubscriptions(ctx)
-	if err != nil {
-		return explain("downloading the account's users", err)
+	for _, a := range j.accts {
+		if err := j.download(ctx, a, prog); err != nil {
+			return err
+		}
 	}
-	progress(fmt.Sprintf("downloaded %d users; reading the audit log", len(d.Users)))
-	rule := sam.ReclamationRule{Name: "Aha! inactivity", ThresholdDays: o.inactiveDays}
-	window := sam.Window{Since: rule.Cutoff(j.now), Until: j.now}
-	pull, err := j.conn.spoke.PullActivity(ctx, window)
-	if err != nil {
-		return explain("reading user activity from the audit log", err)
-	}
-	users := mergeActivity(d.Users, pull)
-	prof := reconcile.FromDownload(j.conn.profile, &sam.Download{Self: d.Self, Users: users, Warnings: d.Warnings}, pull)
-	j.notes = append(j.notes, d.Warnings...)
+	prog.done()
 
 	j.input = reconcile.Input{
 		Now:          j.now,
-		Rule:         rule,
-		Catalog:      j.conn.spoke.Catalog(),
-		Entitlements: ents,
-		Profiles:     []reconcile.Profile{prof},
+		Rule:         j.rule(o.inactiveDays),
+		Catalog:      cat,
+		Entitlements: j.shared,
 		Exclude:      o.protect,
 	}
-	j.before, err = reconcile.Evaluate(j.input)
-	if err != nil {
-		return &runError{msg: fmt.Sprintf("reconciling: %v", err), err: err}
+	for _, a := range j.accts {
+		j.input.Entitlements = append(j.input.Entitlements, a.ents...)
+		j.input.Profiles = append(j.input.Profiles, a.prof)
 	}
-	j.after = j.before
+	if err := j.evaluate(j.input); err != nil {
+		return err
+	}
 	if !o.reclaim {
 		return nil
 	}
-	return j.reclaim(ctx, e)
+	var errs []error
+	freed := j.input
+	for _, a := range j.accts {
+		err := j.reclaim(ctx, e, a)
+		if a.applied != nil && len(a.applied.Freed) > 0 {
+			freed = freed.WithDisabled(a.name(), a.applied.Freed...)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			break // stop: the journal records what was done; a new run resumes
+		}
+	}
+	if j.applied() {
+		befores := make([]reconcile.Result, len(j.accts))
+		for i, a := range j.accts {
+			befores[i] = a.before
+		}
+		before := j.before
+		if err := j.evaluate(freed); err != nil {
+			errs = append(errs, err)
+		}
+		// Keep the "before" view; the evaluation above filled "after".
+		for i, a := range j.accts {
+			a.after, a.before = a.before, befores[i]
+		}
+		j.after, j.before = j.before, before
+	}
+	return errors.Join(errs...)
 }
 
-func (j *job) reclaim(ctx context.Context, e env) error {
-	o := j.o
-	plan, err := reclaim.NewPlan(j.conn.profile, o.reclaimMode, j.before.Candidates)
+func (j *job) rule(days int) sam.ReclamationRule {
+	return sam.ReclamationRule{Name: "Aha! inactivity", ThresholdDays: days}
+}
+
+// evaluate reconciles in: once with the run's threshold (j.before, whose
+// cross-profile totals are reported) and once per account with its own
+// threshold and protect list (its rows of the report). Before any reclaim
+// the two are the same in a single-account run. It fills the "before"
+// results; run swaps them after a reclaim.
+func (j *job) evaluate(in reconcile.Input) error {
+	res, err := reconcile.Evaluate(in)
 	if err != nil {
-		return &runError{msg: fmt.Sprintf("planning the reclaim: %v", err), err: err}
+		return &runError{msg: fmt.Sprintf("reconciling: %v", err), err: err}
 	}
-	j.plan = &plan
-	path, cleanup, err := j.journalPath()
+	j.before, j.after = res, res
+	for _, a := range j.accts {
+		if !j.o.multi() {
+			a.before, a.after = res, res
+			continue
+		}
+		ain := in
+		ain.Rule = j.rule(a.spec.inactiveDays)
+		ain.Exclude = append(append([]string{}, in.Exclude...), a.spec.protect...)
+		r, err := reconcile.Evaluate(ain)
+		if err != nil {
+			return &runError{msg: fmt.Sprintf("reconciling profile %q: %v", a.name(), err), err: err}
+		}
+		a.before, a.after = r, r
+	}
+	return nil
+}
+
+// download reads one account's complete snapshot: users, then the audit log
+// over the rule's window.
+func (j *job) download(ctx context.Context, a *account, prog *observer) error {
+	label := ""
+	if j.o.multi() {
+		label = fmt.Sprintf("profile %q: ", a.name())
+	}
+	prog.start(a.name(), "users")
+	d, err := a.conn.spoke.DownloadSubscriptions(ctx)
+	if err != nil {
+		return explain(label+"downloading the account's users", err)
+	}
+	prog.start(a.name(), "audit log")
+	rule := j.rule(a.spec.inactiveDays)
+	if a.spec.inactiveDays < j.o.inactiveDays {
+		// The totals use the run's threshold: read far enough back for both.
+		rule = j.rule(j.o.inactiveDays)
+	}
+	window := sam.Window{Since: rule.Cutoff(j.now), Until: j.now}
+	pull, err := a.conn.spoke.PullActivity(ctx, window)
+	if err != nil {
+		return explain(label+"reading user activity from the audit log", err)
+	}
+	users := mergeActivity(d.Users, pull)
+	a.prof = reconcile.FromDownload(a.name(), &sam.Download{Self: d.Self, Users: users, Warnings: d.Warnings}, pull)
+	a.notes = append(a.notes, d.Warnings...)
+	return nil
+}
+
+func (j *job) reclaim(ctx context.Context, e env, a *account) error {
+	o := j.o
+	var cands []sam.Candidate
+	for _, c := range a.before.Candidates {
+		if c.Profile == "" || c.Profile == a.name() {
+			cands = append(cands, c)
+		}
+	}
+	label := ""
+	if o.multi() {
+		label = fmt.Sprintf("profile %q: ", a.name())
+	}
+	plan, err := reclaim.NewPlan(a.name(), o.reclaimMode, cands)
+	if err != nil {
+		return &runError{msg: fmt.Sprintf("%splanning the reclaim: %v", label, err), err: err}
+	}
+	a.plan = &plan
+	path, cleanup, err := j.journalPath(a)
 	if err != nil {
 		return err
 	}
@@ -224,35 +388,33 @@ func (j *job) reclaim(ctx context.Context, e env) error {
 	}
 	defer jr.Close()
 	if t := jr.Torn(); t != nil {
-		j.notes = append(j.notes, fmt.Sprintf("the journal's last line was incomplete (a run was killed while writing it) and was set aside: %v", t))
+		a.notes = append(a.notes, fmt.Sprintf("the journal's last line was incomplete (a run was killed while writing it) and was set aside: %v", t))
 	}
 	opts := reclaim.Options{MaxActions: o.maxReclaim, Unlimited: o.maxReclaim == 0, Journal: jr, Now: e.clock}
-	rep, err := reclaim.Apply(ctx, j.conn.spoke, plan, opts)
-	j.applied = &rep
-	if len(rep.Freed) > 0 {
-		j.after, _ = reconcile.Evaluate(j.input.WithDisabled(j.conn.profile, rep.Freed...))
-	}
+	rep, err := reclaim.Apply(ctx, a.conn.spoke, plan, opts)
+	a.applied = &rep
 	if err != nil {
-		return &runError{msg: fmt.Sprintf("reclaiming seats stopped: %v (the journal %s records what was done; run again to resume)", err, path), err: err}
+		return &runError{msg: fmt.Sprintf("%sreclaiming seats stopped: %v (the journal %s records what was done; run again to resume)", label, err, path), err: err}
 	}
 	return nil
 }
 
-// journalPath returns the journal to use: -journal, a temporary file for the
-// demo (whose account is born anew each run), or one per profile in the
-// user's config directory.
-func (j *job) journalPath() (string, func(), error) {
+// journalPath returns the journal to use: -journal (one file serves several
+// profiles: its entries are keyed by profile), a temporary file for the demo
+// (whose account is born anew each run), or one per profile in the user's
+// config directory.
+func (j *job) journalPath(a *account) (string, func(), error) {
 	if j.o.journal != "" {
-		j.journal = j.o.journal
+		a.journal = j.o.journal
 		return j.o.journal, func() {}, nil
 	}
-	if j.o.demo {
+	if a.spec.url == "" {
 		dir, err := os.MkdirTemp("", "samspoke-demo-")
 		if err != nil {
 			return "", nil, &runError{msg: fmt.Sprintf("creating a journal for the demo: %v", err), err: err}
 		}
-		j.journal = filepath.Join(dir, "journal.jsonl")
-		return j.journal, func() { os.RemoveAll(dir) }, nil
+		a.journal = filepath.Join(dir, "journal.jsonl")
+		return a.journal, func() { os.RemoveAll(dir) }, nil
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil {
@@ -262,24 +424,48 @@ func (j *job) journalPath() (string, func(), error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, &runError{msg: fmt.Sprintf("creating %s for the journal: %v (or pass -journal FILE)", dir, err), err: err}
 	}
-	j.journal = filepath.Join(dir, "journal-"+j.conn.profile+".jsonl")
-	return j.journal, func() {}, nil
+	a.journal = filepath.Join(dir, "journal-"+a.name()+".jsonl")
+	return a.journal, func() {}, nil
 }
 
-func (j *job) loadEntitlements() ([]sam.Entitlement, error) {
-	cat := j.conn.spoke.Catalog()
-	if j.o.entitlements == "" {
-		if j.conn.entitlements == nil {
-			return nil, nil
+// loadEntitlements reads the account's entitlements file (in a -config run,
+// limited to its profile), or the demo's own when it has none.
+func (a *account) loadEntitlements(multi bool, cat *sam.Catalog) error {
+	if a.spec.entitlements == "" {
+		if a.conn.entitlements == nil {
+			return nil
 		}
-		return sam.DecodeEntitlements(j.conn.entitlements, "demo entitlements", cat)
+		ents, err := sam.DecodeEntitlements(a.conn.entitlements, "demo entitlements", cat)
+		a.ents = ents
+		return err
 	}
-	f, err := os.Open(j.o.entitlements)
+	flag := "-entitlements"
+	if multi {
+		flag = fmt.Sprintf("profile %q: entitlements", a.name())
+	}
+	ents, err := loadEntitlementsFile(a.spec.entitlements, flag, cat)
 	if err != nil {
-		return nil, usagef("-entitlements: %v", err)
+		return err
+	}
+	if multi {
+		for i := range ents {
+			if ents[i].Profile != "" && ents[i].Profile != a.name() {
+				return usagef("%s %s: entitlement %d names profile %q: a profile's file holds its own entitlements only", flag, a.spec.entitlements, i+1, ents[i].Profile)
+			}
+			ents[i].Profile = a.name()
+		}
+	}
+	a.ents = ents
+	return nil
+}
+
+func loadEntitlementsFile(path, flag string, cat *sam.Catalog) ([]sam.Entitlement, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("%s: %v", flag, err)
 	}
 	defer f.Close()
-	ents, err := sam.LoadEntitlements(f, j.o.entitlements, cat)
+	ents, err := sam.LoadEntitlements(f, path, cat)
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}
@@ -327,4 +513,11 @@ func explain(what string, err error) error {
 		hint = "check the account URL and the network, then run again; nothing was changed in Aha!"
 	}
 	return &runError{msg: fmt.Sprintf("%s: %v\n  what to do: %s", what, err, hint), err: err}
+}
+
+// close ends every connection (the demo's in-process server).
+func (j *job) close() {
+	for _, a := range j.accts {
+		a.conn.close()
+	}
 }

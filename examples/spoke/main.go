@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -58,20 +59,21 @@ func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
 	if o.verbose {
 		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	progress := func(msg string) {
-		if !o.quiet {
-			fmt.Fprintf(e.stderr, "spoke: %s\n", msg)
-		}
-	}
+	obs := newObserver(o, e, logger)
 
-	conn, err := connect(ctx, o, e, now, logger)
-	if err != nil {
-		return fail(e.stderr, err)
+	j := &job{o: o, now: now}
+	for _, spec := range o.accounts {
+		conn, err := connect(ctx, o, spec, e, now, logger, obs)
+		if err != nil {
+			j.close()
+			return fail(e.stderr, err)
+		}
+		j.accts = append(j.accts, &account{spec: spec, conn: conn})
 	}
-	defer conn.close()
-	j := &job{o: o, now: now, conn: conn}
-	runErr := j.run(ctx, e, progress)
-	if runErr != nil && j.applied == nil {
+	defer j.close()
+	runErr := j.run(ctx, e, obs)
+	obs.done()
+	if runErr != nil && !j.applied() {
 		return fail(e.stderr, runErr)
 	}
 
@@ -82,9 +84,9 @@ func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
 	if runErr != nil {
 		return fail(e.stderr, runErr)
 	}
-	if j.applied != nil && j.applied.Failed() {
+	if n, journals := j.failedActions(); n > 0 {
 		fmt.Fprintf(e.stderr, "spoke: %d reclaim actions failed; the others were applied and journaled in %s. Fix the cause and run again: done actions are not repeated.\n",
-			j.applied.Counts.Failed, j.journal)
+			n, strings.Join(journals, ", "))
 		return 1
 	}
 	return 0
@@ -101,30 +103,43 @@ func fail(stderr io.Writer, err error) int {
 }
 
 // writeReport writes the report to -o (atomically: a temporary file renamed
-// into place) or to stdout.
+// into place; for csv, a directory of files each written so) or to stdout.
 func writeReport(o *options, stdout io.Writer, r *Report) error {
-	write := writeText
-	if o.format == "json" {
+	var write func(io.Writer, *Report) error
+	switch o.format {
+	case "json":
 		write = writeJSON
+	case "html":
+		write = writeHTML
+	case "csv":
+		return writeCSVDir(o.out, r)
+	default:
+		write = writeText
 	}
 	if o.out == "" {
 		return write(stdout, r)
 	}
-	dir := filepath.Dir(o.out)
+	return writeFileAtomic(o.out, func(w io.Writer) error { return write(w, r) })
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory, renamed into place once complete.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".spoke-report-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
-	if err := write(f, r); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
+	if err := os.Chmod(f.Name(), 0o644); err != nil { //nolint:gosec // a report is meant to be read and shared
 		return err
 	}
-	return os.Rename(f.Name(), o.out)
+	return os.Rename(f.Name(), path)
 }

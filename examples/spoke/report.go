@@ -38,9 +38,25 @@ type Report struct {
 	Reclaim         *reclaimBlock `json:"reclaim,omitempty"`
 	Actions         []action      `json:"actions"`
 	Warnings        []warning     `json:"warnings"`
+	// Profiles describes each account of a -config run; absent otherwise.
+	// Rows of the lists above then carry their profile, and Positions
+	// holds each profile's positions followed by the cross-profile totals
+	// per model (with no profile).
+	Profiles []profileSummary `json:"profiles,omitempty"`
+}
+
+// profileSummary is one account of a -config run.
+type profileSummary struct {
+	Name          string        `json:"name"`
+	Account       string        `json:"account"`
+	ThresholdDays int           `json:"threshold_days"`
+	Cutoff        time.Time     `json:"cutoff"`
+	Journal       string        `json:"journal,omitempty"`
+	Reclaim       *reclaimBlock `json:"reclaim,omitempty"`
 }
 
 type subscription struct {
+	Profile        string     `json:"profile,omitempty"`
 	ExternalUserID string     `json:"external_user_id"`
 	Email          string     `json:"email"`
 	Model          string     `json:"model"`
@@ -53,6 +69,7 @@ type subscription struct {
 }
 
 type candidate struct {
+	Profile        string     `json:"profile,omitempty"`
 	ExternalUserID string     `json:"external_user_id"`
 	Email          string     `json:"email"`
 	Model          string     `json:"model"`
@@ -63,6 +80,7 @@ type candidate struct {
 }
 
 type protected struct {
+	Profile        string `json:"profile,omitempty"`
 	ExternalUserID string `json:"external_user_id"`
 	Email          string `json:"email,omitempty"`
 	Reason         string `json:"reason"`
@@ -99,6 +117,7 @@ type reclaimBlock struct {
 }
 
 type action struct {
+	Profile        string   `json:"profile,omitempty"`
 	ExternalUserID string   `json:"external_user_id"`
 	Email          string   `json:"email"`
 	Action         string   `json:"action"`
@@ -109,6 +128,7 @@ type action struct {
 }
 
 type warning struct {
+	Profile string `json:"profile,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Model   string `json:"model,omitempty"`
@@ -152,43 +172,124 @@ func positions(ps []sam.Position) []position {
 	return out
 }
 
+// buildReport turns a run into its report. A single-account run reports
+// that account; a -config run reports every profile's rows, tagged with the
+// profile, and the cross-profile totals.
 func buildReport(j *job) *Report {
+	multi := j.o.multi()
 	r := &Report{
-		AsOf: j.now, Profile: j.conn.profile, Account: j.conn.account,
-		ThresholdDays: j.before.ThresholdDays, Cutoff: j.before.Cutoff,
-		DryRun: !j.o.reclaim, ReclaimMode: string(j.o.reclaimMode), Journal: j.journal,
+		AsOf: j.now, ThresholdDays: j.before.ThresholdDays, Cutoff: j.before.Cutoff,
+		DryRun: !j.o.reclaim, ReclaimMode: string(j.o.reclaimMode),
 		Subscriptions: []subscription{}, Candidates: []candidate{}, Protected: []protected{},
-		Actions: []action{}, Warnings: []warning{},
+		Actions: []action{}, Warnings: []warning{}, Positions: []position{},
 	}
-	for _, s := range j.before.Subscriptions {
-		r.Subscriptions = append(r.Subscriptions, subscription{
-			ExternalUserID: s.ExternalUserID, Email: emailOf(s.UserPrincipalName), Model: s.Model,
-			Identifier: string(s.Identifier), Active: s.Active, Administrator: s.Administrator,
-			LastActivity: timePtr(s.LastActivity), Activity: s.LastActivity.State.String(), InactiveDays: s.InactiveDays,
-		})
+	if !multi {
+		a := j.accts[0]
+		r.Profile, r.Account, r.Journal = a.name(), a.conn.account, a.journal
+	} else {
+		names := make([]string, len(j.accts))
+		for i, a := range j.accts {
+			names[i] = a.name()
+		}
+		r.Profile = strings.Join(names, ",")
+		r.Account = fmt.Sprintf("%d accounts (%s)", len(j.accts), j.o.config)
+		r.Journal = j.o.journal
+		r.Profiles = []profileSummary{}
 	}
-	for _, c := range j.before.Candidates {
-		r.Candidates = append(r.Candidates, candidate{
-			ExternalUserID: c.ExternalUserID, Email: c.Email, Model: c.Model, Reason: c.Reason,
-			InactiveDays: c.InactiveDays, LastActivity: timePtr(c.LastActivity), State: string(c.State),
-		})
+	// mine keeps a row of account a: every row in a single-account run;
+	// in a -config run, the rows of a's profile from a's own evaluation.
+	mine := func(a *account, profile string) bool { return !multi || profile == a.name() }
+	tag := func(profile string) string {
+		if multi {
+			return profile
+		}
+		return ""
 	}
-	for _, p := range j.before.Protected {
-		r.Protected = append(r.Protected, protected{ExternalUserID: p.ExternalUserID, Email: p.Email, Reason: string(p.Reason)})
-	}
-	r.Positions = positions(j.after.Positions)
-	if j.applied != nil {
-		r.PositionsBefore = positions(j.before.Positions)
-		a := j.applied
-		r.Reclaim = &reclaimBlock{Mode: string(a.Mode), Planned: a.Planned, MaxActions: a.MaxActions,
-			CapExceeded: a.CapExceeded, Interrupted: a.Interrupted, Counts: a.Counts, Freed: append([]string{}, a.Freed...)}
-		for _, x := range a.Actions {
-			r.Actions = append(r.Actions, action{ExternalUserID: x.ExternalUserID, Email: x.Email, Action: string(x.Action),
-				Outcome: string(x.Outcome), Error: x.Error, Reason: x.Reason, Models: x.Models})
+	var before, after []sam.Position
+	for _, a := range j.accts {
+		for _, s := range a.before.Subscriptions {
+			if !mine(a, s.Profile) {
+				continue
+			}
+			r.Subscriptions = append(r.Subscriptions, subscription{
+				Profile: tag(s.Profile), ExternalUserID: s.ExternalUserID, Email: emailOf(s.UserPrincipalName), Model: s.Model,
+				Identifier: string(s.Identifier), Active: s.Active, Administrator: s.Administrator,
+				LastActivity: timePtr(s.LastActivity), Activity: s.LastActivity.State.String(), InactiveDays: s.InactiveDays,
+			})
+		}
+		for _, c := range a.before.Candidates {
+			if !mine(a, c.Profile) {
+				continue
+			}
+			r.Candidates = append(r.Candidates, candidate{
+				Profile: tag(c.Profile), ExternalUserID: c.ExternalUserID, Email: c.Email, Model: c.Model, Reason: c.Reason,
+				InactiveDays: c.InactiveDays, LastActivity: timePtr(c.LastActivity), State: string(c.State),
+			})
+		}
+		for _, p := range a.before.Protected {
+			if !mine(a, p.Profile) {
+				continue
+			}
+			r.Protected = append(r.Protected, protected{Profile: tag(p.Profile), ExternalUserID: p.ExternalUserID, Email: p.Email, Reason: string(p.Reason)})
+		}
+		for _, p := range a.before.Positions {
+			if mine(a, p.Profile) {
+				before = append(before, p)
+			}
+		}
+		for _, p := range a.after.Positions {
+			if mine(a, p.Profile) {
+				after = append(after, p)
+			}
+		}
+		var block *reclaimBlock
+		if a.applied != nil {
+			x := a.applied
+			block = &reclaimBlock{Mode: string(x.Mode), Planned: x.Planned, MaxActions: x.MaxActions,
+				CapExceeded: x.CapExceeded, Interrupted: x.Interrupted, Counts: x.Counts, Freed: append([]string{}, x.Freed...)}
+			for _, act := range x.Actions {
+				r.Actions = append(r.Actions, action{Profile: tag(a.name()), ExternalUserID: act.ExternalUserID, Email: act.Email, Action: string(act.Action),
+					Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: act.Models})
+			}
+		}
+		if multi {
+			r.Profiles = append(r.Profiles, profileSummary{Name: a.name(), Account: a.conn.account,
+				ThresholdDays: a.before.ThresholdDays, Cutoff: a.before.Cutoff, Journal: a.journal, Reclaim: block})
+			for _, w := range a.before.Warnings {
+				if w.Profile == a.name() {
+					r.Warnings = append(r.Warnings, warning{Profile: w.Profile, Code: string(w.Code), Message: w.Message, Model: w.Model, UserID: w.ExternalUserID})
+				}
+			}
+		} else {
+			r.Reclaim = block
 		}
 	}
+	if multi {
+		// The cross-profile totals, with the run's threshold.
+		for _, p := range j.before.Positions {
+			if p.Profile == "" {
+				before = append(before, p)
+			}
+		}
+		for _, p := range j.after.Positions {
+			if p.Profile == "" {
+				after = append(after, p)
+			}
+		}
+	}
+	r.Positions = positions(after)
+	if j.applied() {
+		r.PositionsBefore = positions(before)
+	}
 	for _, w := range j.before.Warnings {
-		r.Warnings = append(r.Warnings, warning{Code: string(w.Code), Message: w.Message, Model: w.Model, UserID: w.ExternalUserID})
+		if !multi || w.Profile == "" {
+			r.Warnings = append(r.Warnings, warning{Code: string(w.Code), Message: w.Message, Model: w.Model, UserID: w.ExternalUserID})
+		}
+	}
+	for _, a := range j.accts {
+		for _, n := range a.notes {
+			r.Warnings = append(r.Warnings, warning{Profile: tag(a.name()), Code: "note", Message: n})
+		}
 	}
 	for _, n := range j.notes {
 		r.Warnings = append(r.Warnings, warning{Code: "note", Message: n})

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"time"
+)
+
+//go:embed report.html.tmpl
+var htmlFS embed.FS
+
+// htmlTemplate is the -format html page: self-contained (inline CSS, inline
+// SVG, no script, nothing loaded from elsewhere). html/template escapes every
+// value taken from the report.
+var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"dash":    orDash,
+	"pct":     pct,
+	"timeOr": func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"intOr": func(n *int) string {
+		if n == nil {
+			return "—"
+		}
+		return strconv.Itoa(*n)
+	},
+}).ParseFS(htmlFS, "report.html.tmpl"))
+
+// htmlModel is one position's card: the bar of rights owned against used,
+// and the activity spread.
+type htmlModel struct {
+	position
+	Label string
+	// OwnedPct and UsedPct are the bars' widths, in percent of the larger.
+	OwnedPct, UsedPct string
+	Spread            []spreadBucket
+}
+
+type spreadBucket struct {
+	Name  string
+	Class string
+	Count int64
+	// Pct is the bucket's width in the stacked bar; X its start.
+	Pct, X string
+}
+
+type htmlPage struct {
+	*Report
+	Models []htmlModel
+}
+
+func pct(part, whole int64) string {
+	if whole <= 0 || part <= 0 {
+		return "0"
+	}
+	// Display geometry only: integer arithmetic to two decimals.
+	hundredths := part * 10000 / whole
+	return fmt.Sprintf("%d.%02d", hundredths/100, hundredths%100)
+}
+
+func htmlModels(r *Report) []htmlModel {
+	out := make([]htmlModel, 0, len(r.Positions))
+	for _, p := range r.Positions {
+		m := htmlModel{position: p, Label: p.Model}
+		if r.Profiles != nil {
+			if p.Profile == "" {
+				m.Label += " — all profiles"
+			} else {
+				m.Label += " — " + p.Profile
+			}
+		}
+		scale := max(p.RightsOwned, p.RightsUsed)
+		if p.Unlimited {
+			scale = p.RightsUsed
+			m.OwnedPct = "100"
+		} else {
+			m.OwnedPct = pct(p.RightsOwned, scale)
+		}
+		m.UsedPct = pct(p.RightsUsed, scale)
+		s := p.Spread
+		buckets := []spreadBucket{
+			{Name: "0–30 days", Class: "b0", Count: s.Days0To30},
+			{Name: "30–60 days", Class: "b1", Count: s.Days30To60},
+			{Name: "60–90 days", Class: "b2", Count: s.Days60To90},
+			{Name: "90+ days", Class: "b3", Count: s.Days90Plus},
+			{Name: "never", Class: "b4", Count: s.Never},
+			{Name: "unknown", Class: "b5", Count: s.Unknown},
+		}
+		var total, acc int64
+		for _, b := range buckets {
+			total += b.Count
+		}
+		for i := range buckets {
+			buckets[i].X = pct(acc, total)
+			buckets[i].Pct = pct(buckets[i].Count, total)
+			acc += buckets[i].Count
+		}
+		m.Spread = buckets
+		out = append(out, m)
+	}
+	return out
+}
+
+// writeHTML writes the report as one self-contained HTML page.
+func writeHTML(w io.Writer, r *Report) error {
+	return htmlTemplate.Execute(w, htmlPage{Report: r, Models: htmlModels(r)})
+}
