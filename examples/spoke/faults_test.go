@@ -1,0 +1,530 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/samspoke/samspoke/aha/ahatest"
+)
+
+// The fault suite runs the whole job (run) against a fake Aha! account
+// served over loopback, with one fault injected per case, and holds the job
+// to issue 7's rule: either the report is exactly the fault-free one, or the
+// run exits 1 with one line naming the cause and reports nothing.
+
+// relNow is the evaluation time of every run in this file (-now).
+var relNow = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+
+// relAccountURL is the account every run names. The test transport dials
+// the case's own server whatever the URL says, so every report names the
+// same account and reports compare byte for byte.
+const relAccountURL = "http://127.0.0.1:9"
+
+// relFake is one fake account with its server, faults and credentials.
+type relFake struct {
+	srv    *ahatest.Server
+	acct   *ahatest.Account
+	faults *ahatest.Faults
+	token  string
+	ents   string // the account's entitlements file
+	dir    string
+	// clockNow is the fake's clock.
+	clockNow func() time.Time
+}
+
+// relSecret returns a fresh random secret with a recognizable prefix.
+func relSecret(t testing.TB, prefix string) string {
+	t.Helper()
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return prefix + hex.EncodeToString(b)
+}
+
+// newRelFake serves acct (the demo account at relNow when nil) with faults.
+// The server's clock runs from relNow so that audit retention matches -now
+// and the rate limiter still sees real time pass.
+func newRelFake(t testing.TB, acct *ahatest.Account, faults *ahatest.Faults, opts ...ahatest.Option) *relFake {
+	t.Helper()
+	if acct == nil {
+		acct = ahatest.DemoAccount(relNow)
+	}
+	if faults == nil {
+		faults = ahatest.NewFaults()
+	}
+	f := &relFake{acct: acct, faults: faults, token: relSecret(t, "tok-"), dir: t.TempDir()}
+	start := time.Now()
+	clock := func() time.Time { return relNow.Add(time.Since(start)) }
+	f.clockNow = clock
+	all := append([]ahatest.Option{ahatest.WithToken(f.token), ahatest.WithFaults(faults), ahatest.WithClock(clock)}, opts...)
+	f.srv = ahatest.NewServer(acct, all...)
+	t.Cleanup(f.srv.Close)
+	f.ents = filepath.Join(f.dir, "entitlements.json")
+	if err := os.WriteFile(f.ents, acct.EntitlementsJSON(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// transport dials the fake's listener for every request.
+func (f *relFake) transport() http.RoundTripper {
+	addr := strings.TrimPrefix(f.srv.URL, "http://")
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
+		MaxIdleConnsPerHost: 4,
+	}
+}
+
+// relResult is what one run left behind.
+type relResult struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the job to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// run runs the job against the fake with the base flags (-aha-url, -now,
+// -format json, -entitlements, -quiet) plus args, and getenv extra on top of
+// AHA_TOKEN.
+func (f *relFake) run(ctx context.Context, env map[string]string, args ...string) relResult {
+	base := []string{"-aha-url", relAccountURL, "-now", relNow.Format(time.RFC3339), "-format", "json", "-entitlements", f.ents}
+	if !containsArg(args, "-v") {
+		base = append(base, "-quiet")
+	}
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "AHA_TOKEN" {
+			return f.token
+		}
+		return ""
+	}
+	var stdout, stderr syncBuffer
+	code := run(ctx, append(base, args...), envFor(getenv, &stderr, f.transport()), &stdout)
+	return relResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+func envFor(getenv func(string) string, stderr *syncBuffer, rt http.RoundTripper) env {
+	return env{getenv: getenv, stderr: stderr, clock: func() time.Time { return relNow }, transport: rt}
+}
+
+func containsArg(args []string, a string) bool {
+	for _, x := range args {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// baseline is the fault-free report of the demo account at relNow.
+var baseline struct {
+	once   sync.Once
+	report string
+	err    string
+}
+
+func relBaseline(t *testing.T) string {
+	t.Helper()
+	baseline.once.Do(func() {
+		f := newRelFake(t, nil, nil)
+		r := f.run(context.Background(), nil, relArgs...)
+		if r.code != 0 {
+			baseline.err = "fault-free run: exit " + strconv.Itoa(r.code) + ": " + r.stderr
+			return
+		}
+		baseline.report = r.stdout
+	})
+	if baseline.err != "" {
+		t.Fatal(baseline.err)
+	}
+	return baseline.report
+}
+
+// now is the fake's clock.
+func (f *relFake) now() time.Time { return f.clockNow() }
+
+// outcome is what a fault case must end in.
+type outcome int
+
+const (
+	// sameReport: exit 0 with exactly the fault-free report.
+	sameReport outcome = iota
+	// failsNaming: exit 1, no report, and the first line of stderr names
+	// the cause.
+	failsNaming
+	// unknownStaysUnknown: exit 0; users whose accessed_at could not be
+	// read have unknown activity and are never candidates.
+	unknownStaysUnknown
+)
+
+// faultCase is one row of the suite.
+type faultCase struct {
+	name string
+	// script adds the case's faults; f.now() is the fake's clock.
+	script func(f *relFake)
+	want   outcome
+	// cause must appear in the first line of stderr (failsNaming).
+	cause []string
+	// timeout, when set, bounds the run with a context deadline.
+	timeout time.Duration
+}
+
+// on scripts fault into the nth request to route.
+func on(route string, nth int, fault ahatest.Fault) func(*relFake) {
+	return func(f *relFake) { f.faults.On(route, nth, fault) }
+}
+
+// from scripts fault into every request to route from the nth on.
+func from(route string, nth int, fault ahatest.Fault) func(*relFake) {
+	return func(f *relFake) {
+		f.faults.When(route, func(_ *http.Request, n int) bool { return n >= nth }, fault)
+	}
+}
+
+const (
+	rUsers  = "GET /users"
+	rAudits = "GET /audits"
+	rMe     = "GET /me"
+	rUser   = "GET /users/{id}"
+	rPut    = "PUT /users/{id}"
+)
+
+// relArgs are the flags every suite run adds: a 120-day threshold makes the
+// audit walk three requests long, so faults can hit a middle page.
+var relArgs = []string{"-inactive-days", "120", "-rate", "20"}
+
+func faultCases() []faultCase {
+	var cases []faultCase
+	// Every status, with a JSON and an HTML body, on the second page of
+	// users (after part of the account was read) and on the first.
+	type st struct {
+		code  int
+		cause string
+		retry bool // the client retries it
+	}
+	statuses := []st{
+		{400, "400 Bad Request", false},
+		{401, "401 Unauthorized", false},
+		{403, "403 Forbidden", false},
+		{404, "404 Not Found", false},
+		{406, "406 Not Acceptable", false},
+		{422, "422 Unprocessable Entity", false},
+		{500, "500 Internal Server Error", false},
+		{502, "502 Bad Gateway", true},
+		{503, "503 Service Unavailable", true},
+		{504, "504 Gateway Timeout", true},
+	}
+	for _, s := range statuses {
+		for _, html := range []bool{false, true} {
+			kind := "json"
+			fault := ahatest.ErrorStatus(s.code)
+			if html {
+				kind, fault = "html", ahatest.HTMLStatus(s.code)
+			}
+			cases = append(cases, faultCase{
+				name:   fmt.Sprintf("status %d %s on users page 2, persistent", s.code, kind),
+				script: from(rUsers, 2, fault), want: failsNaming, cause: []string{"downloading the account's users", s.cause},
+			})
+			if s.retry {
+				cases = append(cases, faultCase{
+					name:   fmt.Sprintf("status %d %s once on audits page 2", s.code, kind),
+					script: on(rAudits, 2, fault), want: sameReport,
+				})
+			} else {
+				cases = append(cases, faultCase{
+					name:   fmt.Sprintf("status %d %s once on audits page 2", s.code, kind),
+					script: on(rAudits, 2, fault), want: failsNaming, cause: []string{"reading user activity", s.cause},
+				})
+			}
+		}
+	}
+	// A 429 in each form, on the very first request, the first page of
+	// users, and a middle page of audits: waited out, same report.
+	for _, at := range []struct {
+		route string
+		nth   int
+	}{{rMe, 1}, {rUsers, 1}, {rAudits, 2}} {
+		where := fmt.Sprintf("%s #%d", at.route, at.nth)
+		cases = append(cases,
+			faultCase{name: "429 Retry-After seconds on " + where, script: on(at.route, at.nth, ahatest.RateLimited(time.Second)), want: sameReport},
+			faultCase{name: "429 Retry-After HTTP date on " + where, script: func(f *relFake) {
+				f.faults.On(at.route, at.nth, ahatest.RateLimitedUntil(f.now().Add(2*time.Second)))
+			}, want: sameReport},
+			faultCase{name: "429 rate headers only on " + where, script: on(at.route, at.nth, ahatest.RateLimitedHeaders(time.Second)), want: sameReport},
+		)
+	}
+	cases = append(cases,
+		faultCase{name: "429 asking for longer than the client's cap", script: on(rUsers, 2, ahatest.RateLimited(time.Hour)),
+			want: failsNaming, cause: []string{"downloading the account's users", "rate limited (429)"}},
+		faultCase{name: "429 on every request until the retries run out", script: from(rAudits, 2, ahatest.RateLimited(time.Second)),
+			want: failsNaming, cause: []string{"reading user activity", "429"}},
+
+		faultCase{name: "connection reset mid-body once on users page 1", script: on(rUsers, 1, ahatest.ResetConnection()), want: sameReport},
+		faultCase{name: "connection reset mid-body once on audits page 2", script: on(rAudits, 2, ahatest.ResetConnection()), want: sameReport},
+		faultCase{name: "connection reset mid-body on every users page", script: from(rUsers, 1, ahatest.ResetConnection()),
+			want: failsNaming, cause: []string{"downloading the account's users"}},
+
+		faultCase{name: "truncated JSON on users page 2", script: on(rUsers, 2, ahatest.TruncatedBody()),
+			want: failsNaming, cause: []string{"downloading the account's users", "decoding"}},
+		faultCase{name: "truncated JSON on /me", script: on(rMe, 1, ahatest.TruncatedBody()),
+			want: failsNaming, cause: []string{"downloading the account's users", "/me"}},
+		faultCase{name: "truncated JSON on audits page 3", script: on(rAudits, 2, ahatest.TruncatedBody()),
+			want: failsNaming, cause: []string{"reading user activity", "decoding"}},
+
+		faultCase{name: "slow users page past the run's deadline", script: on(rUsers, 2, ahatest.Slow(30*time.Second)), timeout: 2 * time.Second,
+			want: failsNaming, cause: []string{"downloading the account's users", "deadline exceeded"}},
+		faultCase{name: "slow audits page past the run's deadline", script: on(rAudits, 2, ahatest.Slow(30*time.Second)), timeout: 2 * time.Second,
+			want: failsNaming, cause: []string{"reading user activity", "deadline exceeded"}},
+
+		faultCase{name: "user added between users pages", script: on(rUsers, 2, ahatest.BeforeServe(func(a *ahatest.Account) {
+			a.AddUser(&ahatest.User{ID: "9000000000000000001", Name: "Late Arrival", Email: "late@example.com", Enabled: true, PaidSeat: true,
+				ProductRoles: []ahatest.ProductRole{{Role: ahatest.RoleContributor, ProductID: a.Products[0].ID}}})
+		})), want: failsNaming, cause: []string{"downloading the account's users", "changed while paging"}},
+		faultCase{name: "user removed between users pages", script: on(rUsers, 2, ahatest.BeforeServe(func(a *ahatest.Account) {
+			a.RemoveUser(a.Users[5].ID)
+		})), want: failsNaming, cause: []string{"downloading the account's users", "changed while paging"}},
+		faultCase{name: "user moved from page 2 to page 1 between pages", script: on(rUsers, 2, ahatest.BeforeServe(func(a *ahatest.Account) {
+			a.MoveUser(a.Users[len(a.Users)-1].ID, 0)
+		})), want: failsNaming, cause: []string{"downloading the account's users", "changed while paging"}},
+		faultCase{name: "user moved from page 1 to page 2 between pages", script: on(rUsers, 2, ahatest.BeforeServe(func(a *ahatest.Account) {
+			a.MoveUser(a.Users[0].ID, len(a.Users))
+		})), want: failsNaming, cause: []string{"downloading the account's users"}},
+
+		faultCase{name: "users page repeats forever", script: from(rUsers, 2, ahatest.RepeatPage()),
+			want: failsNaming, cause: []string{"downloading the account's users", "repeated a page"}},
+		faultCase{name: "audits page repeats forever", script: from(rAudits, 2, ahatest.RepeatPage()),
+			want: failsNaming, cause: []string{"reading user activity", "repeated a page"}},
+
+		faultCase{name: "oversized body on users page 2", script: on(rUsers, 2, ahatest.Oversized(33<<20)),
+			want: failsNaming, cause: []string{"downloading the account's users", "exceeds"}},
+
+		faultCase{name: "token revoked mid-run (401 JSON)", script: on(rAudits, 2, ahatest.RevokeToken()),
+			want: failsNaming, cause: []string{"reading user activity", "401"}},
+		faultCase{name: "token revoked mid-run (401 HTML)", script: on(rAudits, 2, ahatest.Fault{Revoke: true, HTML: true}),
+			want: failsNaming, cause: []string{"reading user activity", "401"}},
+
+		faultCase{name: "accessed_at null (documented)", script: from(rUsers, 1, ahatest.Encoded(ahatest.Encoding{NeverAccess: ahatest.NullAsNull})), want: sameReport},
+		faultCase{name: "accessed_at empty string", script: from(rUsers, 1, ahatest.Encoded(ahatest.Encoding{NeverAccess: ahatest.NullAsEmpty})), want: unknownStaysUnknown},
+		faultCase{name: "accessed_at missing", script: from(rUsers, 1, ahatest.Encoded(ahatest.Encoding{NeverAccess: ahatest.NullAsMissing})), want: unknownStaysUnknown},
+		faultCase{name: "ids above 2^53 as numbers", script: func(f *relFake) {
+			enc := ahatest.Encoded(ahatest.Encoding{IDs: ahatest.IDsAsNumbers})
+			f.faults.Always(rMe, enc).Always(rUsers, enc).Always(rAudits, enc)
+		}, want: sameReport},
+		faultCase{name: "ids above 2^53 as strings", script: func(f *relFake) {
+			enc := ahatest.Encoded(ahatest.Encoding{IDs: ahatest.IDsAsStrings})
+			f.faults.Always(rMe, enc).Always(rUsers, enc).Always(rAudits, enc)
+		}, want: sameReport},
+	)
+	return cases
+}
+
+// TestFaultSuite runs the whole job under each fault. The runs go
+// concurrently (most of their time is spent waiting out retries and 429s),
+// then each case is checked in its own subtest.
+func TestFaultSuite(t *testing.T) {
+	want := relBaseline(t)
+	cases := faultCases()
+	type done struct {
+		f       *relFake
+		r       relResult
+		elapsed time.Duration
+	}
+	results := make([]done, len(cases))
+	var wg sync.WaitGroup
+	for i, tc := range cases {
+		f := newRelFake(t, nil, nil)
+		tc.script(f)
+		wg.Go(func() {
+			ctx := context.Background()
+			if tc.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
+				defer cancel()
+			}
+			start := time.Now()
+			r := f.run(ctx, nil, relArgs...)
+			results[i] = done{f: f, r: r, elapsed: time.Since(start)}
+		})
+	}
+	wg.Wait()
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := results[i]
+			if tc.timeout > 0 && res.elapsed > tc.timeout+2*time.Second {
+				t.Errorf("run took %s with a %s deadline: a wait did not end with the context", res.elapsed, tc.timeout)
+			}
+			if res.f.faults.Injected() == 0 {
+				t.Fatalf("no fault was injected: the case tests nothing")
+			}
+			checkOutcome(t, tc, res.r, want)
+			checkNoMutation(t, res.f)
+			if strings.Contains(res.r.stdout+res.r.stderr, res.f.token) {
+				t.Errorf("the API token appears in the output")
+			}
+		})
+	}
+}
+
+func checkOutcome(t *testing.T, tc faultCase, r relResult, want string) {
+	t.Helper()
+	switch tc.want {
+	case sameReport:
+		if r.code != 0 {
+			t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+		}
+		if r.stdout != want {
+			t.Errorf("report differs from the fault-free run (-want +got):\n%s", cmp.Diff(want, r.stdout))
+		}
+	case failsNaming:
+		if r.code != 1 {
+			t.Fatalf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+		}
+		if r.stdout != "" {
+			t.Errorf("a failed run wrote a report (a partial account reported as complete):\n%.400s", r.stdout)
+		}
+		lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+		first := lines[0]
+		if !strings.HasPrefix(first, "spoke: ") {
+			t.Errorf("first line %q does not start with \"spoke: \"", first)
+		}
+		for _, c := range tc.cause {
+			if !strings.Contains(first, c) {
+				t.Errorf("first line of stderr does not name %q:\n%s", c, first)
+			}
+		}
+		if len(lines) > 2 || (len(lines) == 2 && !strings.HasPrefix(lines[1], "  what to do: ")) {
+			t.Errorf("want one error line (and one hint), got:\n%s", r.stderr)
+		}
+	case unknownStaysUnknown:
+		if r.code != 0 {
+			t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+		}
+		checkUnknownNeverCandidate(t, r.stdout)
+	}
+}
+
+// checkUnknownNeverCandidate asserts that the report has users of unknown
+// activity, that none is a candidate, and that a warning says why.
+func checkUnknownNeverCandidate(t *testing.T, report string) {
+	t.Helper()
+	var rep Report
+	if err := json.Unmarshal([]byte(report), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	unknown := map[string]bool{}
+	for _, s := range rep.Subscriptions {
+		if s.Activity == "unknown" {
+			unknown[s.ExternalUserID] = true
+		}
+	}
+	if len(unknown) == 0 {
+		t.Fatalf("no subscription has unknown activity: the fault did not reach the report")
+	}
+	for _, c := range rep.Candidates {
+		if unknown[c.ExternalUserID] {
+			t.Errorf("user %s of unknown activity is a reclamation candidate (%s)", c.ExternalUserID, c.Reason)
+		}
+	}
+	warned := false
+	for _, w := range rep.Warnings {
+		if strings.Contains(w.Message, "accessed_at") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning about unreadable accessed_at; warnings: %+v", rep.Warnings)
+	}
+}
+
+// checkNoMutation asserts that a dry run sent no mutating request.
+func checkNoMutation(t *testing.T, f *relFake) {
+	t.Helper()
+	for route, n := range f.srv.Stats().ByRoute {
+		if n > 0 && !strings.HasPrefix(route, "GET ") {
+			t.Errorf("the fake saw %d %s requests; a dry run must change nothing", n, route)
+		}
+	}
+}
+
+// TestFaultCancelEndsWaits cancels the run while the client waits out a
+// long 429 (and, separately, a response that never comes) and checks that
+// the run returns promptly, failing, with no report.
+func TestFaultCancelEndsWaits(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault ahatest.Fault
+	}{
+		{"429 Retry-After 90s", ahatest.RateLimited(90 * time.Second)},
+		{"response delayed 60s", ahatest.Slow(60 * time.Second)},
+		{"503 with Retry-After 20s", ahatest.Fault{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": {"20"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newRelFake(t, nil, nil)
+			f.faults.On(rUsers, 2, tc.fault)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan relResult, 1)
+			go func() { done <- f.run(ctx, nil, relArgs...) }()
+			// Cancel once the fault has been served.
+			deadline := time.Now().Add(10 * time.Second)
+			for f.faults.Injected() == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+			canceled := time.Now()
+			select {
+			case r := <-done:
+				if el := time.Since(canceled); el > 2*time.Second {
+					t.Errorf("run returned %s after cancel, want under 2s", el)
+				}
+				if r.code != 1 || r.stdout != "" {
+					t.Errorf("exit %d with %d bytes of report, want exit 1 and no report", r.code, len(r.stdout))
+				}
+				if !strings.Contains(r.stderr, "context canceled") || !strings.Contains(r.stderr, "stopped before it finished") {
+					t.Errorf("stderr does not say the run was canceled:\n%s", r.stderr)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("run still waiting 5s after cancel")
+			}
+		})
+	}
+}
