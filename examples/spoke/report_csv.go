@@ -129,7 +129,7 @@ func csvCell(v reflect.Value) string {
 		v = v.Elem()
 	}
 	if v.Type() == timeType {
-		return v.Interface().(time.Time).UTC().Format(time.RFC3339) //nolint:forcetypeassert // checked by type above
+		return v.Interface().(time.Time).UTC().Format(time.RFC3339Nano) //nolint:forcetypeassert // checked by type above
 	}
 	switch v.Kind() {
 	case reflect.String:
