@@ -81,11 +81,11 @@ Flags:
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("spoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageHeader)
-		fs.PrintDefaults()
-	}
+	// The flag package prints its error and the whole usage on a bad flag;
+	// a usage error is one line, so it prints nothing and -h prints the
+	// usage below.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	var nowS, mode, protect string
 	fs.StringVar(&o.ahaURL, "aha-url", "", "the Aha! account, e.g. https://acme.aha.io (default $AHA_URL, else the demo account)")
 	fs.StringVar(&o.profile, "profile", "", "the integration profile's name in the report (default: the account's subdomain)")
@@ -109,9 +109,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, usageHeader)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
 			return nil, err
 		}
-		return nil, &usageError{msg: err.Error()}
+		return nil, usagef("%v (run with -h for the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q (flags start with -; see -h)", fs.Arg(0))
