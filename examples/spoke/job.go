@@ -45,6 +45,8 @@ type env struct {
 	// terminal, when set, says whether stderr is a terminal (tests);
 	// otherwise stderr is asked.
 	terminal func() bool
+	// renderEveryUpdate turns off the progress display's throttle (tests).
+	renderEveryUpdate bool
 }
 
 // connection is an Aha! account to work on: a real one, or the demo served in

@@ -48,12 +48,16 @@ func newObserver(o *options, e env, logger *slog.Logger) *observer {
 	}
 	ob := &observer{logger: logger}
 	if show {
+		throttle := 100 * time.Millisecond
+		if e.renderEveryUpdate {
+			throttle = 0
+		}
 		ob.bar = progressbar.NewOptions(-1,
 			progressbar.OptionSetWriter(e.stderr),
 			progressbar.OptionSetDescription("spoke: connecting"),
 			progressbar.OptionSpinnerType(14),
 			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionThrottle(throttle),
 			progressbar.OptionShowElapsedTimeOnFinish(),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionUseANSICodes(true),
@@ -80,7 +84,6 @@ func (ob *observer) start(profile, phase string) {
 	ob.profile, ob.phase, ob.pages, ob.records = profile, phase, 0, 0
 	ob.mu.Unlock()
 	if ob.bar != nil {
-		ob.bar.ChangeMax(-1)
 		ob.bar.Describe(fmt.Sprintf("spoke: %s: reading %s", profile, phase))
 	}
 }
@@ -142,12 +145,15 @@ func (ob *observer) observe(req *http.Request, resp *http.Response, err error, t
 		return
 	}
 	pg := peekPaging(resp)
+	if !pg.list {
+		return // not a page of a list, like /me
+	}
 	ob.mu.Lock()
 	ob.pages++
 	ob.records += pg.records
 	desc := fmt.Sprintf("spoke: %s: reading %s, page %d", ob.profile, ob.phase, ob.pages)
 	if pg.totalPages > 0 {
-		desc = fmt.Sprintf("spoke: %s: reading %s, page %d of %d", ob.profile, ob.phase, pg.currentPage, pg.totalPages)
+		desc = fmt.Sprintf("spoke: %s: reading %s, page %d of %d", ob.profile, ob.phase, ob.pages, pg.totalPages) // pages may come in any order
 	}
 	if ob.records > 0 {
 		noun := "users"
@@ -157,17 +163,14 @@ func (ob *observer) observe(req *http.Request, resp *http.Response, err error, t
 		desc += fmt.Sprintf(" (%d %s)", ob.records, noun)
 	}
 	ob.mu.Unlock()
-	if pg.totalPages > 0 {
-		ob.bar.ChangeMax(pg.totalPages)
-		_ = ob.bar.Set(pg.currentPage)
-	} else {
-		_ = ob.bar.Add(1)
-	}
+	// The bar stays a spinner: a bar reaching its maximum would finish
+	// (and clear) the display before the audit log is read.
 	ob.bar.Describe(desc)
 }
 
 type paging struct {
-	records, currentPage, totalPages int
+	list                bool // the response is a page of users or audits
+	records, totalPages int
 }
 
 // peekPaging reads the paging counters of a JSON list response and puts
@@ -191,16 +194,15 @@ func peekPaging(resp *http.Response) paging {
 		return paging{}
 	}
 	var pg struct {
-		CurrentPage int `json:"current_page"`
-		TotalPages  int `json:"total_pages"`
+		TotalPages int `json:"total_pages"`
 	}
 	_ = json.Unmarshal(body["pagination"], &pg) // counters are a courtesy
-	out := paging{currentPage: pg.CurrentPage, totalPages: pg.TotalPages}
+	out := paging{totalPages: pg.TotalPages}
 	for k, v := range body {
 		if k == "users" || k == "audits" {
 			var list []json.RawMessage
 			if json.Unmarshal(v, &list) == nil {
-				out.records = len(list)
+				out.list, out.records = true, len(list)
 			}
 		}
 	}
