@@ -27,17 +27,17 @@ type cfgAccount struct {
 	token string
 }
 
-func newCfgAccount(t *testing.T, seed int64, opts ...ahatest.Option) cfgAccount {
+func newCfgAccount(t *testing.T, seed int64, users int) cfgAccount {
 	t.Helper()
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
 	tok := "tok-" + hex.EncodeToString(b)
-	acct := ahatest.NewAccount(ahatest.AccountConfig{Users: 60, Audits: 400, Seed: seed, Now: cfgNow, InactivePercent: 30})
+	acct := ahatest.NewAccount(ahatest.AccountConfig{Users: users, Audits: users * 6, Seed: seed, Now: cfgNow, InactivePercent: 30})
 	start := time.Now()
 	clock := func() time.Time { return cfgNow.Add(time.Since(start)) }
-	srv := ahatest.NewServer(acct, append([]ahatest.Option{ahatest.WithToken(tok), ahatest.WithClock(clock)}, opts...)...)
+	srv := ahatest.NewServer(acct, ahatest.WithToken(tok), ahatest.WithClock(clock))
 	t.Cleanup(srv.Close)
 	return cfgAccount{srv: srv, token: tok}
 }
@@ -97,7 +97,7 @@ const entsB = `[{"model":"Aha! Roadmaps","rights":30,"unit_cost":"708.00","curre
 // checks each profile's rows against a single-account run of the same
 // account, and the totals against the profiles' rows.
 func TestConfigTwoAccounts(t *testing.T) {
-	a, b := newCfgAccount(t, 11), newCfgAccount(t, 22)
+	a, b := newCfgAccount(t, 11, 60), newCfgAccount(t, 22, 60)
 	dir := t.TempDir()
 	writeTestFile(t, dir, "a.json", entsA)
 	writeTestFile(t, dir, "b.json", entsB)
@@ -214,7 +214,7 @@ func TestConfigTwoAccounts(t *testing.T) {
 // TestConfigReclaim applies the plan per profile: each account disables its
 // own candidates, and one journal keeps both, keyed by profile.
 func TestConfigReclaim(t *testing.T) {
-	a, b := newCfgAccount(t, 31), newCfgAccount(t, 32)
+	a, b := newCfgAccount(t, 31, 20), newCfgAccount(t, 32, 20)
 	dir := t.TempDir()
 	cfgPath := writeTestFile(t, dir, "accounts.json", `[
   {"name": "alpha", "aha_url": "`+a.srv.URL+`", "token_env": "A_TOKEN"},
@@ -277,7 +277,7 @@ func TestConfigReclaim(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	a := newCfgAccount(t, 41)
+	a := newCfgAccount(t, 41, 10)
 	dir := t.TempDir()
 	good := writeTestFile(t, dir, "good.json", `[{"name":"alpha","aha_url":"`+a.srv.URL+`","token_env":"A_TOKEN"}]`)
 	tests := []struct {

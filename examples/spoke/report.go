@@ -297,6 +297,19 @@ func buildReport(j *job) *Report {
 	return r
 }
 
+// positionLabel names a position's row: the model, and in a -config run
+// its profile or "all profiles" for the cross-profile total.
+func positionLabel(r *Report, p position) string {
+	switch {
+	case r.Profiles == nil:
+		return p.Model
+	case p.Profile == "":
+		return p.Model + " [all profiles]"
+	default:
+		return p.Model + " [" + p.Profile + "]"
+	}
+}
+
 // emailOf returns the principal name when it is an email, else "".
 func emailOf(upn string) string {
 	if strings.Contains(upn, "@") && !strings.Contains(upn, " ") {
@@ -322,6 +335,9 @@ func writeText(w io.Writer, r *Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "samspoke — Aha! license position\n")
 	fmt.Fprintf(&b, "Account:   %s (profile %q)\n", r.Account, r.Profile)
+	for _, p := range r.Profiles {
+		fmt.Fprintf(&b, "  %-12s %s, inactive after %d days\n", p.Name, p.Account, p.ThresholdDays)
+	}
 	fmt.Fprintf(&b, "As of:     %s; inactive = no activity for %d days (before %s)\n",
 		r.AsOf.Format(time.RFC3339), r.ThresholdDays, r.Cutoff.Format(time.RFC3339))
 	if r.DryRun {
@@ -342,10 +358,7 @@ func writeText(w io.Writer, r *Report) error {
 		if p.Unlimited {
 			owned = "unlimited"
 		}
-		model := p.Model
-		if p.Profile != "" && p.Profile != r.Profile {
-			model += " [" + p.Profile + "]"
-		}
+		model := positionLabel(r, p)
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", model, owned, p.RightsUsed, p.Available, p.Status,
 			orDash(p.PricePerRight), orDash(p.TrueUpCost), orDash(p.OverLicensedCost), orDash(p.PotentialSavings), orDash(p.Currency), orDash(p.PercentUnused))
 	}
@@ -356,15 +369,22 @@ func writeText(w io.Writer, r *Report) error {
 	fmt.Fprintln(tw, "Model\t0–30\t30–60\t60–90\t90+\tnever\tunknown\t")
 	for _, p := range r.Positions {
 		s := p.Spread
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.Model, s.Days0To30, s.Days30To60, s.Days60To90, s.Days90Plus, s.Never, s.Unknown)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", positionLabel(r, p), s.Days0To30, s.Days30To60, s.Days60To90, s.Days90Plus, s.Never, s.Unknown)
 	}
 	tw.Flush()
 
 	fmt.Fprintf(&b, "\nReclamation candidates: %d\n", len(r.Candidates))
 	if len(r.Candidates) > 0 {
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "User id\tEmail\tModel\tReason")
+		if r.Profiles != nil {
+			fmt.Fprintln(tw, "Profile\tUser id\tEmail\tModel\tReason")
+		} else {
+			fmt.Fprintln(tw, "User id\tEmail\tModel\tReason")
+		}
 		for _, c := range r.Candidates {
+			if r.Profiles != nil {
+				fmt.Fprintf(tw, "%s\t", c.Profile)
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ExternalUserID, c.Email, c.Model, c.Reason)
 		}
 		tw.Flush()
