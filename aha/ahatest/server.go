@@ -1,8 +1,10 @@
 package ahatest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -269,6 +271,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.count(func(st *Stats) { st.Faults++ })
 		if f.Before != nil {
 			f.Before(s.acct)
+		}
+		if f.Delay > 0 && r.Body != nil && r.Body != http.NoBody {
+			// Read the body first: net/http notices a client that went
+			// away (and cancels r.Context) only once the body is consumed.
+			data, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+			r.Body = io.NopCloser(bytes.NewReader(data))
 		}
 		if !sleepCtx(r.Context(), f.Delay) {
 			return
