@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/samspoke/samspoke/sam"
@@ -58,6 +59,14 @@ type Spoke struct {
 	c *Client
 	// PerPage is the page size for listings (default and maximum 200).
 	PerPage int
+	// PageConcurrency is how many pages of /users are fetched at once
+	// after the first (default DefaultPageConcurrency; 1 reads them in
+	// order). Every request waits for the client's Limiter.
+	PageConcurrency int
+	// AuditWalks is how many sub-windows of the audit window are walked
+	// at once (default DefaultAuditWalks; 1 walks the window in one
+	// cursor walk).
+	AuditWalks int
 }
 
 // NewSpoke returns the Aha! spoke for c.
@@ -79,13 +88,26 @@ func (s *Spoke) perPage() int {
 }
 
 // DownloadSubscriptions reads /me (the connection's own user) and every page
-// of /users. It fails rather than return a partial account.
+// of /users: /me and the first page at once, then the other pages
+// PageConcurrency at a time under the client's Limiter. It makes
+// 1 + ceil(users/PerPage) requests and fails rather than return a partial
+// account.
 func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error) {
-	me, _, err := s.c.Me(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("aha: reading the connection's own user (/me): %w", err)
+	var (
+		me    *Me
+		meErr error
+		wg    sync.WaitGroup
+	)
+	wg.Go(func() { me, _, meErr = s.c.Me(ctx) })
+	conc := s.PageConcurrency
+	if conc <= 0 {
+		conc = DefaultPageConcurrency
 	}
-	users, err := s.c.Users.ListAll(ctx, &ListUsersOptions{ListOptions: ListOptions{PerPage: s.perPage()}})
+	users, err := s.c.Users.ListAll(ctx, &ListUsersOptions{ListOptions: ListOptions{PerPage: s.perPage(), Concurrency: conc}})
+	wg.Wait()
+	if meErr != nil {
+		return nil, fmt.Errorf("aha: reading the connection's own user (/me): %w", meErr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("aha: downloading users: %w", err)
 	}
@@ -154,29 +176,70 @@ func Identifiers(u *User) []sam.Identifier {
 }
 
 // PullActivity walks the audit log for the window with the after_id cursor
-// and keeps only the latest record per acting user. Aha! keeps audits for
-// the last 12 calendar months, so the window covered may start later than
-// the one asked for; Covered says which.
+// and keeps only the latest record per acting user. One page is read for
+// the whole window; when more remain, the rest of the window is split into
+// up to AuditWalks sub-windows walked concurrently, so a window of A audits
+// costs at most ceil(A/PerPage) + AuditWalks - 1 requests. Aha! keeps
+// audits for the last 12 calendar months, so the window covered may start
+// later than the one asked for; Covered says which.
 func (s *Spoke) PullActivity(ctx context.Context, w sam.Window) (*sam.ActivityPull, error) {
 	covered := w
 	if start := auditCoverageStart(w.Until); covered.Since.Before(start) {
 		covered.Since = start
 	}
 	pull := &sam.ActivityPull{Covered: covered, Latest: map[string]time.Time{}}
-	for a, err := range s.c.Audits.All(ctx, AuditWindow{Since: covered.Since, Before: covered.Until, PerPage: s.perPage()}) {
-		if err != nil {
-			return nil, fmt.Errorf("aha: reading the audit log: %w", err)
-		}
+	walks := s.AuditWalks
+	if walks <= 0 {
+		walks = DefaultAuditWalks
+	}
+	var mu sync.Mutex
+	err := s.walkAudits(ctx, covered.Since, covered.Until, walks, func(a *Audit) {
+		mu.Lock()
+		defer mu.Unlock()
 		pull.Records++
 		if a.User == nil || a.User.ID.IsZero() || !a.CreatedAt.Valid {
-			continue
+			return
 		}
 		id := a.User.ID.String()
 		if t := a.CreatedAt.Time; t.After(pull.Latest[id]) {
 			pull.Latest[id] = t
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("aha: reading the audit log: %w", err)
 	}
 	return pull, nil
+}
+
+// Download runs DownloadSubscriptions and PullActivity for w at once, so
+// the two listings share the client's rate budget without waiting for each
+// other.
+func (s *Spoke) Download(ctx context.Context, w sam.Window) (*sam.Download, *sam.ActivityPull, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		pull    *sam.ActivityPull
+		pullErr error
+		wg      sync.WaitGroup
+	)
+	wg.Go(func() {
+		pull, pullErr = s.PullActivity(ctx, w)
+		if pullErr != nil {
+			cancel()
+		}
+	})
+	d, err := s.DownloadSubscriptions(ctx)
+	if err != nil {
+		cancel()
+	}
+	wg.Wait()
+	switch {
+	case pullErr != nil && (err == nil || !errors.Is(pullErr, context.Canceled)):
+		return nil, nil, pullErr
+	case err != nil:
+		return nil, nil, err
+	}
+	return d, pull, nil
 }
 
 // LookupUser re-reads one user. A user Aha! does not know wraps
