@@ -335,19 +335,30 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 	if callErr == nil {
 		return ap.finish(a, Applied, "", "")
 	}
-	if ctx.Err() == nil {
-		// The call may have freed the seat before failing (a retried
-		// request answered 404, a lost response): the vendor decides.
-		u2, err := ap.lookup(ctx, a.ExternalUserID)
-		switch {
-		case err == nil && seatFree(u2, a.Mode):
-			return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the reclaim call failed (%v) but re-reading shows the seat free", callErr))
-		case errors.Is(err, sam.ErrUserNotFound) && errors.Is(callErr, sam.ErrUserNotFound):
-			return ap.finish(a, Canceled, "", "the user no longer exists at the vendor")
-		}
+	// The call may have freed the seat before failing (a retried request
+	// answered 404, a lost response, or the run stopped while the call was
+	// in flight): the vendor decides. When ctx has ended, one bounded
+	// re-read still runs, so that a seat the vendor did free is not
+	// journaled as failed.
+	rctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+		defer cancel()
+	}
+	u2, err := ap.lookup(rctx, a.ExternalUserID)
+	switch {
+	case err == nil && seatFree(u2, a.Mode):
+		return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the reclaim call failed (%v) but re-reading shows the seat free", callErr))
+	case errors.Is(err, sam.ErrUserNotFound) && errors.Is(callErr, sam.ErrUserNotFound):
+		return ap.finish(a, Canceled, "", "the user no longer exists at the vendor")
 	}
 	return ap.finish(a, Failed, callErr.Error(), "")
 }
+
+// resolveTimeout bounds the re-read that resolves a call interrupted by the
+// end of the run's context.
+const resolveTimeout = 10 * time.Second
 
 func (ap *applier) lookup(ctx context.Context, id string) (sam.User, error) {
 	u, err := ap.r.LookupUser(ctx, id)
