@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/samspoke/samspoke/aha/ahatest"
+	"github.com/samspoke/samspoke/reclaim"
 )
 
 // The fault suite runs the whole job (run) against a fake Aha! account
@@ -527,4 +530,293 @@ func TestFaultCancelEndsWaits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// relCandidates returns the distinct users the fault-free report lists as
+// candidates.
+func relCandidates(t *testing.T, report string) map[string]bool {
+	t.Helper()
+	var rep Report
+	if err := json.Unmarshal([]byte(report), &rep); err != nil {
+		t.Fatalf("baseline report is not JSON: %v", err)
+	}
+	out := map[string]bool{}
+	for _, c := range rep.Candidates {
+		out[c.ExternalUserID] = true
+	}
+	if len(out) == 0 {
+		t.Fatal("the baseline has no candidates: the reclaim cases would test nothing")
+	}
+	return out
+}
+
+// disabledUsers returns the ids of the account's disabled users.
+func disabledUsers(a *ahatest.Account) map[string]bool {
+	out := map[string]bool{}
+	a.Update(func(a *ahatest.Account) {
+		for _, u := range a.Users {
+			if !u.Enabled {
+				out[u.ID] = true
+			}
+		}
+	})
+	return out
+}
+
+// putRecorder counts PUT /users/{id} requests per user id; it never injects.
+type putRecorder struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (p *putRecorder) install(f *ahatest.Faults) {
+	p.n = map[string]int{}
+	f.When(rPut, func(r *http.Request, _ int) bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.n[r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]]++
+		return false
+	}, ahatest.Fault{})
+}
+
+func (p *putRecorder) counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int, len(p.n))
+	for k, v := range p.n {
+		out[k] = v
+	}
+	return out
+}
+
+// TestFaultReclaim runs -reclaim with faults on the re-check (GET
+// /users/{id}) and the disable (PUT /users/{id}), then, when the run did not
+// finish, a fault-free resumed run on the same journal. Whatever the fault:
+// only candidates are ever disabled, the resumed run sends no PUT for a user
+// the journal records done, every candidate ends disabled with one done
+// entry, and the journal has no torn line.
+//
+// To keep the runs short, all but relReclaimN candidates are protected
+// (-protect), which also checks that a protected user is never disabled.
+func TestFaultReclaim(t *testing.T) {
+	all := relCandidates(t, relBaseline(t))
+	ids := slices.Sorted(maps.Keys(all))
+	if len(ids) <= relReclaimN {
+		t.Fatalf("the baseline has %d candidates, want more than %d", len(ids), relReclaimN)
+	}
+	cands := map[string]bool{}
+	for _, id := range ids[:relReclaimN] {
+		cands[id] = true
+	}
+	protect := strings.Join(ids[relReclaimN:], ",")
+	cases := []struct {
+		name string
+		// script installs faults; the resumed run clears them.
+		script func(f *relFake)
+		// cancelAfter cancels the first run once a fault was injected.
+		cancel   bool
+		wantCode int
+		// fix restores what the fault broke before resuming (e.g. the
+		// revoked token).
+		fix func(f *relFake)
+	}{
+		{name: "no fault", script: func(*relFake) {}, wantCode: 0},
+		{name: "PUT 503 once (retried)", script: on(rPut, 2, ahatest.ErrorStatus(503)), wantCode: 0},
+		{name: "PUT 502 HTML once (retried)", script: on(rPut, 3, ahatest.HTMLStatus(502)), wantCode: 0},
+		{name: "PUT connection reset once (retried)", script: on(rPut, 2, ahatest.ResetConnection()), wantCode: 0},
+		{name: "PUT 429 once", script: on(rPut, 1, ahatest.RateLimited(time.Second)), wantCode: 0},
+		{name: "PUT 500 on the second action", script: on(rPut, 2, ahatest.ErrorStatus(500)), wantCode: 1},
+		{name: "PUT 422 on every action", script: from(rPut, 1, ahatest.ErrorStatus(422)), wantCode: 1},
+		// The PUT took effect; the re-read after the failed call finds the
+		// seat free: already applied.
+		{name: "PUT truncated reply", script: on(rPut, 2, ahatest.TruncatedBody()), wantCode: 0},
+		// A user the re-check cannot find is canceled, not failed; the
+		// resumed run then finds and reclaims it.
+		{name: "re-check GET 404 HTML on one user", script: on(rUser, 2, ahatest.HTMLStatus(404)), wantCode: 0},
+		{name: "re-check GET 500 on every user", script: from(rUser, 1, ahatest.ErrorStatus(500)), wantCode: 1},
+		{name: "re-check GET reset once (retried)", script: on(rUser, 3, ahatest.ResetConnection()), wantCode: 0},
+		{name: "token revoked at the third PUT", script: on(rPut, 3, ahatest.RevokeToken()), wantCode: 1,
+			fix: func(f *relFake) { f.srv.AddToken(f.token, "") }},
+		{name: "run canceled during a slow PUT", script: on(rPut, 3, ahatest.Slow(30*time.Second)), cancel: true, wantCode: 1},
+		{name: "run canceled during a 429 wait on a re-check", script: on(rUser, 2, ahatest.RateLimited(60*time.Second)), cancel: true, wantCode: 1},
+	}
+	logs := make([]*caseLog, len(cases))
+	var wg sync.WaitGroup
+	for i, tc := range cases {
+		f := newRelFake(t, nil, nil)
+		logs[i] = &caseLog{}
+		wg.Go(func() {
+			t := logs[i]
+			defer t.recoverFatal()
+			before := disabledUsers(f.acct)
+			rec := &putRecorder{}
+			rec.install(f.faults)
+			tc.script(f)
+			journal := filepath.Join(f.dir, "journal.jsonl")
+			args := append([]string{"-reclaim", "-max-reclaim", "0", "-journal", journal, "-protect", protect}, relArgs...)
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancel {
+				go func() {
+					for f.faults.Injected() == 0 && ctx.Err() == nil {
+						time.Sleep(10 * time.Millisecond)
+					}
+					time.Sleep(100 * time.Millisecond)
+					cancel()
+				}()
+			}
+			r := f.run(ctx, nil, args...)
+			if r.code != tc.wantCode {
+				t.Fatalf("first run: exit %d, want %d; stderr:\n%s", r.code, tc.wantCode, r.stderr)
+			}
+			if tc.wantCode != 0 && f.faults.Injected() == 0 {
+				t.Fatal("no fault was injected")
+			}
+			checkOnlyCandidates(t, f, before, cands)
+			if r.code != 0 && !strings.Contains(r.stderr, "journal") {
+				t.Errorf("a failed reclaim run does not point at the journal:\n%s", r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, f.token) {
+				t.Error("the API token appears in the output")
+			}
+			firstPUTs := rec.counts()
+
+			// Resume without faults.
+			f.faults.Clear()
+			rec.install(f.faults)
+			if tc.fix != nil {
+				tc.fix(f)
+			}
+			doneBefore := journalDone(t, journal)
+			r2 := f.run(context.Background(), nil, args...)
+			if r2.code != 0 {
+				t.Fatalf("resumed run: exit %d, want 0; stderr:\n%s", r2.code, r2.stderr)
+			}
+			for id := range rec.counts() {
+				if doneBefore[id] > 0 {
+					t.Errorf("the resumed run sent a PUT for user %s, which the journal records done", id)
+				}
+			}
+			checkOnlyCandidates(t, f, before, cands)
+			now := disabledUsers(f.acct)
+			for id := range cands {
+				if !now[id] {
+					t.Errorf("candidate %s is still enabled after the resumed run", id)
+				}
+			}
+			done := journalDone(t, journal)
+			for id := range cands {
+				if done[id] != 1 {
+					t.Errorf("user %s has %d done entries in the journal, want 1", id, done[id])
+				}
+			}
+			for id, n := range firstPUTs {
+				if !cands[id] {
+					t.Errorf("a PUT (x%d) went to user %s, not a candidate", n, id)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { logs[i].report(t) })
+	}
+}
+
+// relReclaimN is how many candidates the reclaim cases leave unprotected.
+const relReclaimN = 6
+
+// reporter is the part of testing.T the case checks use, so that they can
+// run in goroutines of their own (t.Parallel would run only GOMAXPROCS
+// cases at once, and these mostly wait).
+type reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// caseLog collects one case's failures, to be reported by its subtest.
+type caseLog struct {
+	mu    sync.Mutex
+	msgs  []string
+	fatal bool
+}
+
+type fatalStop struct{}
+
+func (c *caseLog) Helper() {}
+
+func (c *caseLog) Errorf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.msgs = append(c.msgs, fmt.Sprintf(format, args...))
+}
+
+func (c *caseLog) Fatalf(format string, args ...any) {
+	c.Errorf(format, args...)
+	c.mu.Lock()
+	c.fatal = true
+	c.mu.Unlock()
+	panic(fatalStop{})
+}
+
+func (c *caseLog) Fatal(args ...any) { c.Fatalf("%s", fmt.Sprint(args...)) }
+
+func (c *caseLog) Error(args ...any) { c.Errorf("%s", fmt.Sprint(args...)) }
+
+// recoverFatal ends the case's goroutine after Fatalf.
+func (c *caseLog) recoverFatal() {
+	if r := recover(); r != nil {
+		if _, ok := r.(fatalStop); !ok {
+			panic(r)
+		}
+	}
+}
+
+func (c *caseLog) report(t *testing.T) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range c.msgs {
+		t.Error(m)
+	}
+	if c.fatal {
+		t.FailNow()
+	}
+}
+
+// checkOnlyCandidates asserts that every user disabled since before is a
+// candidate.
+func checkOnlyCandidates(t reporter, f *relFake, before, cands map[string]bool) {
+	t.Helper()
+	for id := range disabledUsers(f.acct) {
+		if !before[id] && !cands[id] {
+			t.Errorf("user %s was disabled but is not a candidate", id)
+		}
+	}
+}
+
+// journalDone reads the journal and counts done entries (applied or
+// already_applied) per user; a torn or malformed line fails the test.
+func journalDone(t reporter, path string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return out
+	}
+	j, err := reclaim.OpenJournal(path)
+	if err != nil {
+		t.Fatalf("journal: %v", err)
+	}
+	defer j.Close()
+	if tl := j.Torn(); tl != nil {
+		t.Errorf("journal has a torn line: %v", tl)
+	}
+	for _, e := range j.Entries() {
+		if e.Outcome.Done() {
+			out[e.UserID]++
+		}
+	}
+	return out
 }
