@@ -56,7 +56,8 @@ func lookup(obj map[string]any, header string) (any, bool) {
 // strings, times) are the JSON's.
 func TestCSVReport(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	args := []string{"-now", "2026-12-01T00:00:00Z", "-reclaim", "-quiet", "-max-reclaim", "0", "-inactive-days", "300"}
+	// Above the cap: every action is listed, none is applied (no writes, fast).
+	args := []string{"-now", "2026-12-01T00:00:00Z", "-reclaim", "-quiet", "-max-reclaim", "2", "-inactive-days", "300"}
 	code, _, errs := spokeRun(t, env{}, append(args, "-format", "csv", "-o", dir))
 	if code != 0 {
 		t.Fatalf("csv: exit %d:\n%s", code, errs)
