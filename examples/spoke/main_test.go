@@ -829,6 +829,16 @@ func TestOutputFlags(t *testing.T) {
 		}
 	}
 
+	// The account from AHA_URL, given with the API's path: the same report.
+	r = runSpoke(t, nil, []string{"-now", testNow.Format(time.RFC3339), "-format", "json"},
+		map[string]string{"AHA_URL": f.srv.URL + "/api/v1/", "AHA_TOKEN": f.token}, f.wire, f.token)
+	if r.code != 0 {
+		t.Fatalf("AHA_URL: exit %d:\n%s", r.code, r.stderr)
+	}
+	if diff := cmp.Diff(want, decodeReport(t, r.stdout).candidateModels()); diff != "" {
+		t.Errorf("AHA_URL: candidates (-want +got):\n%s", diff)
+	}
+
 	// No -now: the injected clock is the evaluation time.
 	clockNow := testNow.Add(-3 * day)
 	var stdout, stderr bytes.Buffer
@@ -873,6 +883,17 @@ func TestDemo(t *testing.T) {
 	r = runSpoke(t, nil, []string{"-now", testNow.Format(time.RFC3339)}, map[string]string{}, nil)
 	if r.code != 0 || !strings.Contains(r.stdout, "License positions") || !strings.Contains(r.stdout, "Reclamation candidates: ") {
 		t.Errorf("demo text: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// -reclaim on the demo: its plan is above the default cap, so nothing
+	// is applied, and the demo's journal is a temporary file.
+	r = runSpoke(t, nil, []string{"-now", testNow.Format(time.RFC3339), "-reclaim", "-format", "json"}, map[string]string{}, nil)
+	if r.code != 0 {
+		t.Fatalf("demo -reclaim: exit %d:\n%s", r.code, r.stderr)
+	}
+	rep = decodeReport(t, r.stdout)
+	if rep.Reclaim == nil || !rep.Reclaim.CapExceeded || rep.Reclaim.Planned != len(rep.candidateModels()) || rep.Reclaim.Counts["skipped_cap"] != rep.Reclaim.Planned {
+		t.Errorf("demo -reclaim: %+v", rep.Reclaim)
 	}
 }
 

@@ -195,6 +195,9 @@ func TestReclaimCapAndSecondRun(t *testing.T) {
 		}
 	}
 	entries := readJournal(t, journal)
+	if data, _ := os.ReadFile(journal); strings.Contains(string(data), f.token) {
+		t.Error("the journal holds the token")
+	}
 	wantJournal := map[string][]string{}
 	for _, id := range kept {
 		wantJournal[id] = []string{"planned", "attempt", "applied"}
@@ -422,13 +425,14 @@ func TestReclaimLastAdmin(t *testing.T) {
 }
 
 // TestReclaimRechecks: just before each action the user is re-read. A user
-// who logs in after the plan is canceled; one disabled by someone else is
+// who logs in after the plan, who no longer holds a paid seat, or who became
+// an administrator is canceled; one disabled by someone else is
 // already_applied; a 503 on the PUT is retried and applied.
 func TestReclaimRechecks(t *testing.T) {
 	t.Parallel()
 	acct := ahatest.DemoAccount(testNow)
-	kept := trimPlan(t, acct, testNow, 4)
-	loggedIn, disabledElsewhere, flaky, plain := kept[0], kept[1], kept[2], kept[3]
+	kept := trimPlan(t, acct, testNow, 6)
+	loggedIn, disabledElsewhere, flaky, plain, demoted, promoted := kept[0], kept[1], kept[2], kept[3], kept[4], kept[5]
 	f := newFake(t, acct, testNow)
 	userPath := func(id string) func(r *http.Request, _ int) bool {
 		return func(r *http.Request, _ int) bool { return strings.HasSuffix(r.URL.Path, "/users/"+id) }
@@ -439,6 +443,20 @@ func TestReclaimRechecks(t *testing.T) {
 	}))
 	f.faults.When("GET /users/{id}", userPath(disabledElsewhere), ahatest.BeforeServe(func(a *ahatest.Account) {
 		a.UpdateUser(disabledElsewhere, func(u *ahatest.User) { u.Enabled = false })
+	}))
+	// Meanwhile an administrator makes one user a viewer everywhere (no
+	// paid seat left) and another an administrator.
+	f.faults.When("GET /users/{id}", userPath(demoted), ahatest.BeforeServe(func(a *ahatest.Account) {
+		a.UpdateUser(demoted, func(u *ahatest.User) {
+			for i := range u.ProductRoles {
+				u.ProductRoles[i].Role = ahatest.RoleViewer
+			}
+			no := false
+			u.PaidSeat, u.RoadmapsSeat, u.DevelopSeat = false, &no, &no
+		})
+	}))
+	f.faults.When("GET /users/{id}", userPath(promoted), ahatest.BeforeServe(func(a *ahatest.Account) {
+		a.UpdateUser(promoted, func(u *ahatest.User) { u.Administrator, u.AdminRoles.Account = true, true })
 	}))
 	var flakyPuts atomic.Int32
 	f.faults.When("PUT /users/{id}", func(r *http.Request, _ int) bool {
@@ -451,14 +469,16 @@ func TestReclaimRechecks(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}
 	rep := decodeReport(t, r.stdout)
-	wantOut := map[string]string{loggedIn: "canceled", disabledElsewhere: "already_applied", flaky: "applied", plain: "applied"}
+	wantOut := map[string]string{loggedIn: "canceled", disabledElsewhere: "already_applied", flaky: "applied", plain: "applied",
+		demoted: "canceled", promoted: "canceled"}
 	if diff := cmp.Diff(wantOut, actionOutcomes(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(map[string]int{flaky: 2, plain: 1}, f.wire.puts()); diff != "" {
 		t.Errorf("PUTs per user (-want +got):\n%s", diff)
 	}
-	if !enabled(acct, loggedIn) || enabled(acct, disabledElsewhere) || enabled(acct, flaky) || enabled(acct, plain) {
+	if !enabled(acct, loggedIn) || enabled(acct, disabledElsewhere) || enabled(acct, flaky) || enabled(acct, plain) ||
+		!enabled(acct, demoted) || !enabled(acct, promoted) {
 		t.Error("the fake account's enabled flags do not match the outcomes")
 	}
 	wantJournal := map[string][]string{
@@ -466,6 +486,8 @@ func TestReclaimRechecks(t *testing.T) {
 		disabledElsewhere: {"planned", "already_applied"},
 		flaky:             {"planned", "attempt", "applied"},
 		plain:             {"planned", "attempt", "applied"},
+		demoted:           {"planned", "canceled"},
+		promoted:          {"planned", "canceled"},
 	}
 	if diff := cmp.Diff(wantJournal, outcomesByUser(readJournal(t, journal))); diff != "" {
 		t.Errorf("journal (-want +got):\n%s", diff)
