@@ -27,9 +27,14 @@ const (
 	DefaultAuditWalks = 5
 )
 
-// ScaledLimiterGuard is the share by which NewScaledLimiter lengthens both
-// windows to absorb the variation of arrival times.
-const ScaledLimiterGuard = 0.02
+// ScaledLimiterGuard and ScaledLimiterSlack are the share and the time by
+// which NewScaledLimiter lengthens both windows to absorb the variation of
+// arrival times (a request dialled afresh, a goroutine woken late on a
+// busy machine: milliseconds, whatever the scale).
+const (
+	ScaledLimiterGuard = 0.02
+	ScaledLimiterSlack = 20 * time.Millisecond
+)
 
 // NewScaledLimiter is NewLimiter for a server whose clock runs scale times
 // faster than real time, such as ahatest.NewServer with WithTimeScale(scale):
@@ -37,7 +42,8 @@ const ScaledLimiterGuard = 0.02
 // so the same budget (say 20 a second and 300 a minute) is enforced against
 // the faster clock. scale must be positive and finite.
 //
-// Both windows are lengthened by ScaledLimiterGuard: a request reaches the
+// Both windows are lengthened by ScaledLimiterGuard and ScaledLimiterSlack:
+// a request reaches the
 // server a little after the limiter let it go, and by a varying amount, so
 // a client at exactly the server's budget would now and then land one
 // request too many in the server's window. With the guard, a client given
@@ -50,9 +56,11 @@ func NewScaledLimiter(perSecond float64, perMinute, burst int, scale float64) (*
 	if err != nil {
 		return nil, err
 	}
-	g := 1 + ScaledLimiterGuard
-	l.sec = rate.NewLimiter(rate.Limit(perSecond*scale/g), burst)
-	l.window = time.Duration(float64(time.Minute) * g / scale)
+	guard := func(d time.Duration) time.Duration {
+		return time.Duration(float64(d)*(1+ScaledLimiterGuard)/scale) + ScaledLimiterSlack
+	}
+	l.sec = rate.NewLimiter(rate.Limit(perSecond/guard(time.Second).Seconds()), burst)
+	l.window = guard(time.Minute)
 	return l, nil
 }
 
@@ -126,7 +134,9 @@ func (s *Spoke) walkAudits(ctx context.Context, since, before time.Time, walks i
 		// the cursor was created before the last one seen.
 		rest = secondFloor(last)
 	}
-	subs := splitSeconds(rest, before, max(1, min(walks, remaining)))
+	// A sub-window of one page would spend a partial page on less than
+	// one round trip saved: give each at least two.
+	subs := splitSeconds(rest, before, max(1, min(walks, (remaining+1)/2)))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make([]error, len(subs))

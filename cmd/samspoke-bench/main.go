@@ -1,0 +1,427 @@
+// Command samspoke-bench measures the Aha! download against the fake
+// account (aha/ahatest) with Aha!'s rate limits and a simulated latency,
+// side by side with a naive hand-written client (issue 8).
+//
+// For each account size it starts a fake account of U users and A audits,
+// with Aha!'s limits (20 requests a second, 300 a minute) on a clock
+// -scale times faster than real time, and -latency of delay per request,
+// divided by the same scale: the run is the real one compressed in time,
+// so ratios to the floor are those of a real run (times shown are on the
+// compressed clock; multiply by -scale for real seconds). It then runs:
+//
+//   - samspoke: aha.Spoke.Download (users and audits at once, under an
+//     aha.Limiter with the server's own limits on the same scaled clock),
+//     then reconcile.Evaluate — the whole job;
+//   - naive: pages of 30 read one after the other, no limiter (sleeping on
+//     429 as Retry-After says), then one audit query per user, with plain
+//     net/http; then the same reconcile.Evaluate.
+//
+// It prints requests, 429s, wall time, the floor (the least time Aha!'s
+// limits allow for the fewest requests a download can make,
+// 1 + ceil(U/200) + ceil(A/200), plus one latency), the ratio of the
+// download to the floor, and the peak heap.
+//
+// Usage:
+//
+//	go run ./cmd/samspoke-bench -users 1000,10000,50000
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/samspoke/samspoke/aha"
+	"github.com/samspoke/samspoke/aha/ahatest"
+	"github.com/samspoke/samspoke/reconcile"
+	"github.com/samspoke/samspoke/sam"
+)
+
+// Aha!'s documented limits, which the fake enforces.
+const (
+	perSecond = 20
+	perMinute = 300
+)
+
+// now is the accounts' reference time; the fake's clock starts here and
+// runs in real time.
+var now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+type config struct {
+	users       []int
+	auditsRatio float64
+	latency     time.Duration
+	scale       float64
+	naive       bool
+	naiveMax    time.Duration
+}
+
+func main() {
+	var cfg config
+	usersFlag := flag.String("users", "1000,10000,50000", "comma-separated account sizes (users)")
+	flag.Float64Var(&cfg.auditsRatio, "audits", 1, "audit records per user in the account (A = audits × U)")
+	flag.DurationVar(&cfg.latency, "latency", 50*time.Millisecond, "simulated latency per request, in real time (the fake delays latency/scale)")
+	flag.Float64Var(&cfg.scale, "scale", 2, "time scale: the rate-limit windows run this many times faster")
+	flag.BoolVar(&cfg.naive, "naive", true, "also run the naive baseline")
+	flag.DurationVar(&cfg.naiveMax, "naive-max", time.Minute, "stop the naive baseline after this long and extrapolate its time")
+	flag.Parse()
+	for _, f := range strings.Split(*usersFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "samspoke-bench: -users: %q is not a positive number\n", f)
+			os.Exit(2)
+		}
+		cfg.users = append(cfg.users, n)
+	}
+	if cfg.scale <= 0 || cfg.latency < 0 || cfg.auditsRatio < 0 {
+		fmt.Fprintln(os.Stderr, "samspoke-bench: -scale must be positive, -latency and -audits not negative")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), os.Stdout, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "samspoke-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one measured run.
+type result struct {
+	client      string
+	users       int
+	audits      int
+	requests    int64
+	limited     int64
+	download    time.Duration
+	job         time.Duration
+	estimated   bool // the run was cut short; times are extrapolated
+	floor       time.Duration
+	peakHeap    uint64
+	maxInFlight int64
+}
+
+func run(ctx context.Context, out io.Writer, cfg config) error {
+	fmt.Fprintf(out, "Aha! limits %d/s and %d/min and latency %v, all on a clock %g× faster (times below are on that clock); %s, %d CPUs\n\n",
+		perSecond, perMinute, cfg.latency, cfg.scale, runtime.Version(), runtime.NumCPU())
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "client\tusers\taudits\trequests\tbudget\t429s\tdownload\tfloor\tratio\tjob\tpeak heap\tin flight\t")
+	for _, u := range cfg.users {
+		a := int(float64(u) * cfg.auditsRatio)
+		rs, err := measure(ctx, cfg, u, a)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			est := ""
+			if r.estimated {
+				est = "~"
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s%d\t%d\t%d\t%s%.2fs\t%.2fs\t%s%.2f\t%s%.2fs\t%.1f MB\t%d\t\n",
+				r.client, r.users, r.audits, est, r.requests, budget(r.users, r.audits), r.limited,
+				est, r.download.Seconds(), r.floor.Seconds(), est, float64(r.download)/float64(r.floor),
+				est, r.job.Seconds(), float64(r.peakHeap)/1e6, r.maxInFlight)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintln(out, "\nbudget = ceil(U/200)+ceil(A/200)+5; floor = least time Aha!'s limits allow for 1+ceil(U/200)+ceil(A/200) requests, plus one latency;")
+	fmt.Fprintln(out, "peak heap = most live heap during the run above the heap before it (includes the in-process fake's response buffers); ~ = extrapolated.")
+	return nil
+}
+
+// budget is issue 8's request budget.
+func budget(users, audits int) int {
+	return (users+199)/200 + (audits+199)/200 + 5
+}
+
+// floor is the least time n requests take under Aha!'s limits on a clock
+// scale times faster, plus one latency: request i may start no sooner than
+// 1/perSecond after request i-1 and 60 s after request i-perMinute.
+func floor(n int, scale float64, latency time.Duration) time.Duration {
+	if n <= 0 {
+		return latency
+	}
+	starts := make([]float64, n)
+	for i := 1; i < n; i++ {
+		t := starts[i-1] + 1.0/perSecond
+		if i >= perMinute {
+			t = max(t, starts[i-perMinute]+60)
+		}
+		starts[i] = t
+	}
+	return time.Duration(starts[n-1]/scale*float64(time.Second)) + latency
+}
+
+func measure(ctx context.Context, cfg config, users, audits int) ([]result, error) {
+	acct := ahatest.NewAccount(ahatest.AccountConfig{Users: users, Audits: audits, Seed: 8, Now: now})
+	tok, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	latency := time.Duration(float64(cfg.latency) / cfg.scale)
+	start := time.Now()
+	clock := func() time.Time { return now.Add(time.Since(start)) }
+	srv := ahatest.NewServer(acct, ahatest.WithToken(tok), ahatest.WithRateLimit(perSecond, perMinute),
+		ahatest.WithTimeScale(cfg.scale), ahatest.WithLatency(latency), ahatest.WithClock(clock))
+	defer srv.Close()
+	window := sam.Window{Since: now.AddDate(0, -12, 0), Until: now}
+	ents := entitlements(users)
+	fl := floor(1+(users+199)/200+(audits+199)/200, cfg.scale, latency)
+
+	var out []result
+	// samspoke
+	srv.ResetStats()
+	lim, err := aha.NewScaledLimiter(perSecond, perMinute, 1, cfg.scale)
+	if err != nil {
+		return nil, err
+	}
+	// Keep a connection per request in flight: http.DefaultTransport keeps
+	// two idle, so a concurrent client would dial afresh all the time.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	defer tr.CloseIdleConnections()
+	c, err := aha.NewClient(aha.WithBaseURL(srv.APIURL()), aha.WithToken(tok), aha.WithRateLimiter(lim), aha.WithTransport(tr))
+	if err != nil {
+		return nil, err
+	}
+	sp := aha.NewSpoke(c)
+	r := result{client: "samspoke", users: users, audits: audits, floor: fl}
+	heap := startHeapSampler()
+	t0 := time.Now()
+	d, pull, err := sp.Download(ctx, window)
+	if err != nil {
+		return nil, fmt.Errorf("samspoke download of %d users: %w", users, err)
+	}
+	r.download = time.Since(t0)
+	if _, err := evaluate(sp.Catalog(), ents, d, pull); err != nil {
+		return nil, err
+	}
+	r.job = time.Since(t0)
+	r.peakHeap = heap.stop()
+	st := srv.Stats()
+	r.requests, r.limited, r.maxInFlight = st.Requests, st.RateLimited, st.MaxConcurrent
+	out = append(out, r)
+	d, pull = nil, nil
+
+	if !cfg.naive {
+		return out, nil
+	}
+	srv.ResetStats()
+	time.Sleep(time.Duration(float64(time.Minute) / cfg.scale)) // let the server's windows empty
+	srv.ResetStats()
+	r = result{client: "naive", users: users, audits: audits, floor: fl}
+	heap = startHeapSampler()
+	t0 = time.Now()
+	nc := &naiveClient{base: srv.APIURL(), token: tok, hc: &http.Client{}, deadline: t0.Add(cfg.naiveMax)}
+	nd, npull, done, total, err := nc.download(ctx, window)
+	if err != nil {
+		return nil, fmt.Errorf("naive download of %d users: %w", users, err)
+	}
+	r.download = time.Since(t0)
+	st = srv.Stats()
+	r.requests, r.limited, r.maxInFlight = st.Requests, st.RateLimited, st.MaxConcurrent
+	if done < total {
+		// Cut short: scale by the share of requests made.
+		r.estimated = true
+		f := float64(total) / float64(max(done, 1))
+		r.download = time.Duration(float64(r.download) * f)
+		r.requests = int64(float64(r.requests) * f)
+		r.limited = int64(float64(r.limited) * f)
+	}
+	te := time.Now()
+	if _, err := evaluate(aha.Catalog(), ents, nd, npull); err != nil {
+		return nil, err
+	}
+	r.job = r.download + time.Since(te)
+	r.peakHeap = heap.stop()
+	return append(out, r), nil
+}
+
+func evaluate(cat *sam.Catalog, ents []sam.Entitlement, d *sam.Download, pull *sam.ActivityPull) (reconcile.Result, error) {
+	return reconcile.Evaluate(reconcile.Input{
+		Now:          now,
+		Rule:         sam.ReclamationRule{ThresholdDays: 60},
+		Catalog:      cat,
+		Entitlements: ents,
+		Profiles:     []reconcile.Profile{reconcile.FromDownload("bench", d, pull)},
+	})
+}
+
+func entitlements(users int) []sam.Entitlement {
+	start, _ := sam.ParseDate("2025-01-01")
+	cost := sam.MustDecimal("59.00")
+	dcost := sam.MustDecimal("39.00")
+	return []sam.Entitlement{
+		{Model: aha.ModelRoadmaps, Rights: int64(users / 2), UnitCost: &cost, Currency: "USD", Period: sam.Monthly, Start: start},
+		{Model: aha.ModelDevelop, Rights: int64(users / 5), UnitCost: &dcost, Currency: "USD", Period: sam.Monthly, Start: start},
+	}
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "bench-" + hex.EncodeToString(b), nil
+}
+
+// heapSampler records the most live heap seen above the heap at its start.
+type heapSampler struct {
+	base, peak atomic.Uint64
+	done       chan struct{}
+	wg         sync.WaitGroup
+}
+
+const heapMetric = "/memory/classes/heap/objects:bytes"
+
+func readHeap() uint64 {
+	s := []metrics.Sample{{Name: heapMetric}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+func startHeapSampler() *heapSampler {
+	runtime.GC()
+	h := &heapSampler{done: make(chan struct{})}
+	h.base.Store(readHeap())
+	h.wg.Go(func() {
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := readHeap(); v > h.peak.Load() {
+				h.peak.Store(v)
+			}
+			select {
+			case <-h.done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return h
+}
+
+func (h *heapSampler) stop() uint64 {
+	close(h.done)
+	h.wg.Wait()
+	if v := readHeap(); v > h.peak.Load() {
+		h.peak.Store(v)
+	}
+	return h.peak.Load() - min(h.base.Load(), h.peak.Load())
+}
+
+// naiveClient is how a hand-written client reads the account: plain
+// net/http, one request after another, pages of 30 (the API default), no
+// limiter (it sleeps when told to by a 429), one audit query per user.
+type naiveClient struct {
+	base, token string
+	hc          *http.Client
+	deadline    time.Time
+	requests    int
+}
+
+var errDeadline = errors.New("naive run cut short")
+
+func (n *naiveClient) get(ctx context.Context, path string, q url.Values, v any) error {
+	for {
+		if time.Now().After(n.deadline) {
+			return errDeadline
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.base+path+"?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+n.token)
+		resp, err := n.hc.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+			time.Sleep(time.Duration(max(secs, 1)) * time.Second)
+			continue
+		}
+		n.requests++
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
+		}
+		return json.Unmarshal(body, v)
+	}
+}
+
+type naivePagination struct {
+	TotalPages  int `json:"total_pages"`
+	CurrentPage int `json:"current_page"`
+}
+
+// download returns the users and their latest audit, how many requests it
+// made, and how many the whole download needs (to extrapolate a run cut
+// short).
+func (n *naiveClient) download(ctx context.Context, w sam.Window) (*sam.Download, *sam.ActivityPull, int, int, error) {
+	var me struct {
+		User aha.User `json:"user"`
+	}
+	if err := n.get(ctx, "/me", url.Values{}, &me); err != nil {
+		return nil, nil, 0, 1, err
+	}
+	d := &sam.Download{Self: me.User.ID.String()}
+	var users []aha.User
+	totalPages := 1
+	for page := 1; page <= totalPages; page++ {
+		var body struct {
+			Users      []aha.User      `json:"users"`
+			Pagination naivePagination `json:"pagination"`
+		}
+		err := n.get(ctx, "/users", url.Values{"page": {strconv.Itoa(page)}}, &body)
+		if errors.Is(err, errDeadline) {
+			return d, nil, n.requests, 1 + totalPages + totalPages*30, nil
+		}
+		if err != nil {
+			return nil, nil, 0, 0, err
+		}
+		totalPages = body.Pagination.TotalPages
+		users = append(users, body.Users...)
+	}
+	pull := &sam.ActivityPull{Covered: w, Latest: map[string]time.Time{}}
+	total := 1 + totalPages + len(users)
+	for i := range users {
+		u := &users[i]
+		d.Users = append(d.Users, aha.SamUser(u))
+		var body struct {
+			Audits []aha.Audit `json:"audits"`
+		}
+		q := url.Values{"user_id": {u.ID.String()}, "created_since": {w.Since.Format(time.RFC3339)}, "created_before": {w.Until.Format(time.RFC3339)}}
+		err := n.get(ctx, "/audits", q, &body)
+		if errors.Is(err, errDeadline) {
+			return d, pull, n.requests, total, nil
+		}
+		if err != nil {
+			return nil, nil, 0, 0, err
+		}
+		for _, a := range body.Audits {
+			pull.Records++
+			if a.CreatedAt.Valid && a.CreatedAt.Time.After(pull.Latest[u.ID.String()]) {
+				pull.Latest[u.ID.String()] = a.CreatedAt.Time
+			}
+		}
+	}
+	return d, pull, n.requests, total, nil
+}
