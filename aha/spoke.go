@@ -259,7 +259,9 @@ func (s *Spoke) LookupUser(ctx context.Context, externalID string) (sam.User, er
 // the user (PUT /users/{id} with enabled false): Aha! stops counting a
 // disabled user as a paid seat, keeps the content, and allows re-enabling.
 // In [sam.ReclaimDowngrade] mode it sets the user's role in every workspace
-// to viewer, which frees the seat only on plans where viewers are free.
+// to viewer, which frees the seat only on plans where viewers are free; it
+// then re-reads the user and returns an error wrapping [ErrSeatNotFreed]
+// when Aha! still counts a paid seat.
 func (s *Spoke) Reclaim(ctx context.Context, externalID string, mode sam.ReclaimMode) error {
 	id := ID(externalID)
 	switch mode {
@@ -289,11 +291,26 @@ func (s *Spoke) Reclaim(ctx context.Context, externalID string, mode sam.Reclaim
 				return mapNotFound(err, externalID)
 			}
 		}
+		// Viewers are free only on some plans: the seat is freed only if
+		// Aha! says so.
+		u, _, err := s.c.Users.Get(ctx, id)
+		if err != nil {
+			return mapNotFound(err, externalID)
+		}
+		if SamUser(u).Consumes() {
+			return fmt.Errorf("%w: aha user %s", ErrSeatNotFreed, externalID)
+		}
 		return nil
 	default:
 		return fmt.Errorf("%w: %q (want %q or %q)", sam.ErrUnsupportedMode, mode, sam.ReclaimDisable, sam.ReclaimDowngrade)
 	}
 }
+
+// ErrSeatNotFreed is returned by [Spoke.Reclaim] in [sam.ReclaimDowngrade]
+// mode when the user still holds a paid seat after every workspace role was
+// lowered to viewer: the account's plan charges for viewers, and only
+// disabling the user frees the seat.
+var ErrSeatNotFreed = errors.New("aha: the user still holds a paid seat after its roles were lowered to viewer (viewers are paid on this account's plan; reclaim by disabling instead)")
 
 func mapNotFound(err error, externalID string) error {
 	if err != nil && errors.Is(err, ErrNotFound) {
