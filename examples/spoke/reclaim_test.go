@@ -708,3 +708,36 @@ func TestReclaimDowngrade(t *testing.T) {
 		t.Errorf("the text report does not say which mode ran:\n%s", r.stdout)
 	}
 }
+
+// TestReclaimDowngradePaidViewers: on a plan where viewers are paid,
+// lowering roles to viewer frees no seat; the run must not report the seats
+// freed.
+func TestReclaimDowngradePaidViewers(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	kept := trimPlan(t, acct, testNow, 2)
+	acct.Update(func(a *ahatest.Account) { a.FreeViewers = false })
+	usedBefore := usedByModel(acct)
+	f := newFake(t, acct, testNow)
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+
+	r := f.run(nil, "-reclaim", "-reclaim-mode", "downgrade", "-journal", journal, "-format", "json")
+	rep := decodeReport(t, r.stdout)
+	for _, id := range kept {
+		if u := acct.User(id); !u.PaidSeat {
+			t.Fatalf("user %s lost its paid seat although viewers are paid", id)
+		}
+	}
+	if diff := cmp.Diff(usedBefore, usedByModel(acct)); diff != "" {
+		t.Fatalf("the fake account's seats changed (-before +after):\n%s", diff)
+	}
+	for _, a := range rep.Actions {
+		if a.Outcome != "failed" || !strings.Contains(a.Error, "viewers are paid") {
+			t.Errorf("user %s: %s (%q), want failed saying viewers are paid", a.ExternalUserID, a.Outcome, a.Error)
+		}
+	}
+	checkPositionsAfter(t, rep, acct)
+	if r.code != 1 || !strings.Contains(r.stderr, "failed") {
+		t.Errorf("exit %d, want 1 naming the failed actions:\n%s", r.code, r.stderr)
+	}
+}
