@@ -115,12 +115,10 @@ func (s *FileStore) Load(ctx context.Context) (*oauth2.Token, error) {
 	var ft fileToken
 	if err := json.Unmarshal(data, &ft); err != nil {
 		// Never quote json's message: it can echo bytes of the token.
-		reason := "is not valid JSON"
+		reason := "does not have the expected fields"
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			reason = fmt.Sprintf("is not valid JSON (syntax error at byte %d)", se.Offset)
-		} else {
-			reason = "does not have the expected fields"
 		}
 		return nil, &TokenFileError{Path: s.Path, Reason: reason}
 	}
