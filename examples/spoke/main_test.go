@@ -839,6 +839,16 @@ func TestOutputFlags(t *testing.T) {
 		t.Errorf("AHA_URL: candidates (-want +got):\n%s", diff)
 	}
 
+	// -v logs every request, never the token (runSpoke checks); -profile
+	// names the report's profile.
+	r = f.run(nil, "-v", "-profile", "acme-prod", "-format", "json")
+	if r.code != 0 || !strings.Contains(r.stderr, "/api/v1/users") {
+		t.Errorf("-v: exit %d, stderr does not log the requests:\n%s", r.code, r.stderr)
+	}
+	if p := decodeReport(t, r.stdout).Profile; p != "acme-prod" {
+		t.Errorf("-profile: profile %q, want acme-prod", p)
+	}
+
 	// No -now: the injected clock is the evaluation time.
 	clockNow := testNow.Add(-3 * day)
 	var stdout, stderr bytes.Buffer
@@ -939,6 +949,9 @@ func TestUsageErrors(t *testing.T) {
 		{"missing entitlements", append(local, "-entitlements", missing), withToken, []string{"missing.json"}},
 		{"bad protect file", append(local, "-protect-file", badProtect), withToken, []string{badProtect, "line 2"}},
 		{"-v and -quiet", []string{"-v", "-quiet"}, nil, []string{"-quiet"}},
+		{"-rate above Aha!'s limit", []string{"-rate", "25"}, nil, []string{"-rate"}},
+		{"-rate-per-minute above Aha!'s limit", []string{"-rate-per-minute", "301"}, nil, []string{"-rate-per-minute"}},
+		{"-token-file on the demo", []string{"-token-file", missing}, nil, []string{"-token-file"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
