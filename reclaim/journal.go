@@ -174,7 +174,7 @@ func OpenJournal(path string) (*Journal, error) {
 		// Make the new file's directory entry durable too. Best effort:
 		// not every platform can sync a directory.
 		if d, err := os.Open(filepath.Dir(path)); err == nil {
-			d.Sync()
+			_ = d.Sync() // best effort, as said above
 			d.Close()
 		}
 	}
