@@ -103,7 +103,7 @@ func (f *Flow) WaitLoopback(ctx context.Context, l *Loopback) (*oauth2.Token, er
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
-	go func() { _ = srv.Serve(l.ln) }() // ErrServerClosed once Shutdown runs; a failed accept ends the wait below
+	go func() { _ = srv.Serve(l.ln) }() // ErrServerClosed after Shutdown; any other failure leaves the wait below to its timeout or ctx
 	defer func() {
 		// Let the browser receive its page, but do not hang on it.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
