@@ -2,6 +2,7 @@ package aha
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"sync"
 )
@@ -127,7 +128,7 @@ func (p pager[T]) all(ctx context.Context, startPage int) iter.Seq2[T, error] {
 			}
 			if err != nil {
 				if startPage > 1 {
-					if _, ok := err.(*ListChangedError); ok && page >= resp.TotalPages {
+					if lc := (*ListChangedError)(nil); errors.As(err, &lc) && page >= resp.TotalPages {
 						return
 					}
 				}
