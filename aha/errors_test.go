@@ -58,7 +58,7 @@ func TestCheckResponseShapes(t *testing.T) {
 				t.Errorf("errors.Is(%v) false", tt.is)
 			}
 			for _, s := range []error{ErrNotFound, ErrUnauthorized, ErrForbidden} {
-				if s != tt.is && errors.Is(err, s) {
+				if !errors.Is(tt.is, s) && errors.Is(err, s) {
 					t.Errorf("wrongly matches %v", s)
 				}
 			}
