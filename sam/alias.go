@@ -6,7 +6,7 @@ import (
 	"sort"
 )
 
-// ErrAliasInUse: a connection alias already has a profile.
+// ErrAliasInUse reports that a connection alias already has a profile.
 var ErrAliasInUse = errors.New("sam: connection alias already has a profile")
 
 // Alias is a connection alias. A parent alias names a vendor (Parent is
