@@ -50,7 +50,6 @@ func newFake(users ...sam.User) *fakeVendor {
 		reclaimed:     map[string]int{},
 	}
 	for _, u := range users {
-		u := u
 		f.users[u.ExternalID] = &u
 	}
 	return f
