@@ -71,15 +71,15 @@ func (l *limiter) allow(now time.Time) verdict {
 		inSec++
 	}
 	v := verdict{limit: l.perMin}
-	var waitSec, waitMin time.Duration
+	var secWait, minWait time.Duration
 	if l.perSec > 0 && inSec >= l.perSec {
-		waitSec = l.accepted[n-inSec+(inSec-l.perSec)].Add(l.secWin).Sub(now)
+		secWait = l.accepted[n-inSec+(inSec-l.perSec)].Add(l.secWin).Sub(now)
 	}
 	if l.perMin > 0 && n >= l.perMin {
-		waitMin = l.accepted[n-l.perMin].Add(l.minWin).Sub(now)
+		minWait = l.accepted[n-l.perMin].Add(l.minWin).Sub(now)
 	}
-	if waitSec > 0 || waitMin > 0 {
-		v.wait = max(waitSec, waitMin)
+	if secWait > 0 || minWait > 0 {
+		v.wait = max(secWait, minWait)
 		v.reset = now.Add(v.wait)
 		return v
 	}
