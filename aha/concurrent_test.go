@@ -77,8 +77,8 @@ func TestDownloadRequestBudgetAndPoliteness(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := srv.Stats()
-	if max := requestBound(users, audits); st.Requests > max {
-		t.Errorf("requests = %d (%v), want at most %d", st.Requests, st.ByRoute, max)
+	if bound := requestBound(users, audits); st.Requests > bound {
+		t.Errorf("requests = %d (%v), want at most %d", st.Requests, st.ByRoute, bound)
 	}
 	if st.RateLimited != 0 {
 		t.Errorf("server sent %d 429s, want none", st.RateLimited)
@@ -139,8 +139,8 @@ func TestSharedLimiterTwoClients(t *testing.T) {
 	if st.RateLimited != 0 {
 		t.Errorf("server sent %d 429s to two clients sharing one limiter, want none", st.RateLimited)
 	}
-	if max := 2 * requestBound(users, audits); st.Requests > max {
-		t.Errorf("requests = %d, want at most %d", st.Requests, max)
+	if bound := 2 * requestBound(users, audits); st.Requests > bound {
+		t.Errorf("requests = %d, want at most %d", st.Requests, bound)
 	}
 }
 
@@ -170,8 +170,8 @@ func TestPullActivityWalksMatchOneWalk(t *testing.T) {
 			t.Errorf("walks %d per page %d: latest differs (-want +got):\n%s", tc.walks, tc.perPage, diff)
 		}
 		per := min(max(tc.perPage, 1), aha.MaxPerPage)
-		if got, max := srv.Stats().Requests, int64((n+per-1)/per+tc.walks-1); got > max {
-			t.Errorf("walks %d per page %d: %d requests, want at most %d", tc.walks, tc.perPage, got, max)
+		if got, bound := srv.Stats().Requests, int64((n+per-1)/per+tc.walks-1); got > bound {
+			t.Errorf("walks %d per page %d: %d requests, want at most %d", tc.walks, tc.perPage, got, bound)
 		}
 	}
 }
