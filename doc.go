@@ -26,4 +26,3 @@
 //
 //	go run ./examples/spoke
 package samspoke
-
