@@ -214,7 +214,7 @@ func measure(ctx context.Context, cfg config, users, audits int) ([]result, erro
 	st := srv.Stats()
 	r.requests, r.limited, r.maxInFlight = st.Requests, st.RateLimited, st.MaxConcurrent
 	out = append(out, r)
-	d, pull = nil, nil
+	// d and pull are dead from here on: the collector may free them before the naive run is measured.
 
 	if !cfg.naive {
 		return out, nil
