@@ -615,11 +615,28 @@ func TestReclaimResume(t *testing.T) {
 		}
 	}
 
+	// The process was killed while writing a line: the journal ends torn.
+	jf, err := os.OpenFile(journal, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jf.WriteString(`{"time":"2026-06-01T12:00:01Z","run_id":"x","profile":"lo`); err != nil {
+		t.Fatal(err)
+	}
+	jf.Close()
+
 	r = f.run(nil, "-reclaim", "-max-reclaim", "0", "-journal", journal, "-format", "json")
 	if r.code != 0 {
 		t.Fatalf("resumed run: exit %d:\n%s", r.code, r.stderr)
 	}
 	rep = decodeReport(t, r.stdout)
+	torn := false
+	for _, w := range rep.Warnings {
+		torn = torn || strings.Contains(w.Message, "incomplete")
+	}
+	if !torn {
+		t.Errorf("resumed run: no warning about the torn journal line: %+v", rep.Warnings)
+	}
 	if rep.Reclaim.Planned != 3 || rep.Reclaim.Counts["applied"] != 3 {
 		t.Errorf("resumed run: reclaim %+v, want the 3 left planned and applied", rep.Reclaim)
 	}
