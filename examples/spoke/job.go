@@ -66,7 +66,7 @@ func connect(ctx context.Context, o *options, spec accountSpec, e env, now time.
 	if logger != nil {
 		clientOpts = append(clientOpts, aha.WithLogger(logger))
 	}
-	var base http.RoundTripper = e.transport
+	base := e.transport
 	if obs != nil {
 		if base == nil {
 			base = http.DefaultTransport

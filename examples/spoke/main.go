@@ -141,5 +141,5 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	if err := os.Chmod(f.Name(), 0o644); err != nil { //nolint:gosec // a report is meant to be read and shared
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	return os.Rename(f.Name(), path) //nolint:gosec // G703: the path is the report file the user named with -o
 }

@@ -72,7 +72,7 @@ func (e env) isTerminal() bool {
 		return e.terminal()
 	}
 	f, ok := e.stderr.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd())) //nolint:gosec // a file descriptor fits an int
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // start names what is being downloaded next.
