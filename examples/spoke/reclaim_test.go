@@ -147,13 +147,13 @@ func checkPositionsAfter(t *testing.T, rep *jsonReport, acct *ahatest.Account) {
 func TestReclaimCapAndSecondRun(t *testing.T) {
 	t.Parallel()
 	acct := ahatest.DemoAccount(testNow)
-	kept := trimPlan(t, acct, testNow, 5)
+	kept := trimPlan(t, acct, testNow, 3)
 	want := expectedCandidates(acct, testNow, 60)
 	usedBefore := usedByModel(acct)
 	f := newFake(t, acct, testNow)
 	journal := filepath.Join(t.TempDir(), "journal.jsonl")
 
-	r := f.run(nil, "-reclaim", "-max-reclaim", "5", "-journal", journal, "-format", "json")
+	r := f.run(nil, "-reclaim", "-max-reclaim", "3", "-journal", journal, "-format", "json")
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}
@@ -161,8 +161,8 @@ func TestReclaimCapAndSecondRun(t *testing.T) {
 	if rep.DryRun || rep.ReclaimMode != "disable" || rep.Reclaim == nil || rep.Reclaim.Mode != "disable" {
 		t.Fatalf("dry_run %v, reclaim_mode %q, reclaim %+v", rep.DryRun, rep.ReclaimMode, rep.Reclaim)
 	}
-	if rep.Reclaim.Planned != 5 || rep.Reclaim.MaxActions != 5 || rep.Reclaim.CapExceeded || rep.Reclaim.Counts["applied"] != 5 {
-		t.Errorf("reclaim block %+v, want 5 planned and applied under a cap of 5", rep.Reclaim)
+	if rep.Reclaim.Planned != 3 || rep.Reclaim.MaxActions != 3 || rep.Reclaim.CapExceeded || rep.Reclaim.Counts["applied"] != 3 {
+		t.Errorf("reclaim block %+v, want 3 planned and applied under a cap of 3", rep.Reclaim)
 	}
 	wantOutcomes := map[string]string{}
 	for _, id := range kept {
@@ -212,7 +212,7 @@ func TestReclaimCapAndSecondRun(t *testing.T) {
 	}
 
 	// A second run right after plans nothing and changes nothing.
-	r = f.run(nil, "-reclaim", "-max-reclaim", "5", "-journal", journal, "-format", "json")
+	r = f.run(nil, "-reclaim", "-max-reclaim", "3", "-journal", journal, "-format", "json")
 	if r.code != 0 {
 		t.Fatalf("second run: exit %d:\n%s", r.code, r.stderr)
 	}
@@ -258,16 +258,14 @@ func TestReclaimCapAndSecondRun(t *testing.T) {
 	}
 }
 
-// TestReclaimOverCap: the demo's whole plan is above the default cap of 10,
-// so nothing is applied; -max-reclaim 0 lifts the cap and applies it all,
-// leaving the administrators inactive for a year alone.
+// TestReclaimOverCap: a plan of 11, one above the default cap of 10, applies
+// nothing; -max-reclaim 0 lifts the cap and applies it all, leaving the
+// administrators inactive for a year alone.
 func TestReclaimOverCap(t *testing.T) {
 	t.Parallel()
 	acct := ahatest.DemoAccount(testNow)
+	trimPlan(t, acct, testNow, 11)
 	want := expectedCandidates(acct, testNow, 60)
-	if len(want) <= 10 {
-		t.Fatalf("the demo plan has %d users; the test needs more than the default cap", len(want))
-	}
 	before := acct.Clone()
 	f := newFake(t, acct, testNow)
 	journal := filepath.Join(t.TempDir(), "journal.jsonl")
@@ -678,7 +676,7 @@ func TestReclaimResume(t *testing.T) {
 func TestReclaimDowngrade(t *testing.T) {
 	t.Parallel()
 	acct := ahatest.DemoAccount(testNow)
-	kept := trimPlan(t, acct, testNow, 3)
+	kept := trimPlan(t, acct, testNow, 2)
 	f := newFake(t, acct, testNow)
 	journal := filepath.Join(t.TempDir(), "journal.jsonl")
 
