@@ -75,6 +75,16 @@ Examples:
   go run ./examples/spoke -format csv -o report-dir
   go run ./examples/spoke -config accounts.json -format json
 
+A -config file lists accounts (paths relative to the file; tokens stay in the
+environment or in token files, never in the config):
+  [{"name": "acme", "aha_url": "https://acme.aha.io", "token_env": "ACME_AHA_TOKEN",
+    "inactive_days": 60, "entitlements": "acme-ents.json", "protect": ["ceo@acme.com"]},
+   {"name": "acme-eu", "aha_url": "https://acme-eu.aha.io", "token_file": "eu-token.json"}]
+
+Standard output carries the report only. Standard error shows progress when it
+is a terminal (not with -quiet); otherwise it carries only errors and, with -v,
+the request log.
+
 Flags:
 `
 
@@ -93,17 +103,17 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.inactiveDays, "inactive-days", sam.DefaultThresholdDays, "the reclamation rule's threshold: days without activity")
 	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought (default: none; the demo's own for the demo)")
 	fs.StringVar(&o.format, "format", "text", "the report format: text, json, csv (one file per table, needs -o DIR) or html (one self-contained page)")
-	fs.StringVar(&o.out, "o", "", "write the report to this file instead of standard output (for -format csv: a directory)")
-	fs.StringVar(&o.config, "config", "", "a JSON file listing several accounts (profiles) to report on together, e.g. accounts.json; replaces -aha-url")
+	fs.StringVar(&o.out, "o", "", "write the report to this file (for -format csv: this directory) (default: standard output)")
+	fs.StringVar(&o.config, "config", "", "a JSON file listing several accounts (profiles) to report on together, e.g. accounts.json; replaces -aha-url (default: one account, from the flags)")
 	fs.BoolVar(&o.reclaim, "reclaim", false, "apply the plan: disable the candidates' users in Aha! (default: a dry run that changes nothing)")
-	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run; a larger plan applies none (0 lifts the cap)")
-	fs.StringVar(&protect, "protect", "", "comma-separated emails or user ids never to reclaim")
-	fs.StringVar(&o.protectFile, "protect-file", "", "a file of emails or user ids never to reclaim, one per line (# starts a comment)")
+	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run (per profile with -config); a larger plan applies none (0 lifts the cap)")
+	fs.StringVar(&protect, "protect", "", "comma-separated emails or user ids never to reclaim, in every account (default: none)")
+	fs.StringVar(&o.protectFile, "protect-file", "", "a file of emails or user ids never to reclaim, one per line (# starts a comment) (default: none)")
 	fs.StringVar(&o.journal, "journal", "", "the reclaim journal (JSON lines); a killed run resumes from it (default: samspoke/journal-PROFILE.jsonl in the user's config directory; a temporary file for the demo)")
 	fs.StringVar(&mode, "reclaim-mode", string(sam.ReclaimDisable), "how a seat is reclaimed: disable (the user) or downgrade (workspace roles to viewer, for plans where viewers are free)")
-	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed")
-	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted)")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report, warnings and errors")
+	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed (default: none)")
+	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted) (default: off)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report and errors (default: off)")
 	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side request rate per second (default 18, below Aha!'s 20)")
 	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute (default 280, below Aha!'s 300)")
 
