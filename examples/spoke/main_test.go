@@ -915,6 +915,8 @@ func TestUsageErrors(t *testing.T) {
   {"model": "Aha! Roadmaps", "rights": 5, "start": "2026-01-01"},
   {"model": "Aha! Develop", "rights": -2, "start": "2026-01-01"}
 ]`)
+	unknownModel := writeFile(t, "unknown-model.json", `[{"model": "Aha! Ideas", "rights": 5, "start": "2026-01-01"}]`)
+	numberCost := writeFile(t, "number-cost.json", `[{"model": "Aha! Roadmaps", "rights": 5, "unit_cost": 59.99, "currency": "USD", "period": "monthly", "start": "2026-01-01"}]`)
 	badProtect := writeFile(t, "protect.txt", "a@example.com\nb@example.com, c@example.com\n")
 	missing := filepath.Join(t.TempDir(), "missing.json")
 	// A server that must never be called: usage errors stop before any request.
@@ -946,6 +948,8 @@ func TestUsageErrors(t *testing.T) {
 		{"no token, real account", []string{"-aha-url", "https://acme.aha.io"}, nil, []string{"AHA_TOKEN"}},
 		{"no token, local account", local, nil, []string{"AHA_TOKEN"}},
 		{"bad entitlements", append(local, "-entitlements", badEnts), withToken, []string{badEnts, "record 2", `"rights"`}},
+		{"entitlement for an unknown model", append(local, "-entitlements", unknownModel), withToken, []string{unknownModel, "record 1", "Aha! Ideas"}},
+		{"unit_cost as a JSON number", append(local, "-entitlements", numberCost), withToken, []string{numberCost, "record 1", "unit_cost"}},
 		{"missing entitlements", append(local, "-entitlements", missing), withToken, []string{"missing.json"}},
 		{"bad protect file", append(local, "-protect-file", badProtect), withToken, []string{badProtect, "line 2"}},
 		{"-v and -quiet", []string{"-v", "-quiet"}, nil, []string{"-quiet"}},
