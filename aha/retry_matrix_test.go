@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"testing"
 
@@ -95,5 +96,26 @@ func TestRetryThenSuccessReachesCaller(t *testing.T) {
 	}
 	if u.ID != "6776881149000817879" || mock.GetTotalCallCount() != 3 {
 		t.Errorf("got user %s after %d calls, want 6776881149000817879 after 3", u.ID, mock.GetTotalCallCount())
+	}
+}
+
+// TestPermanentTransportErrorsNotRetried: a host that does not exist will
+// not appear on a retry, so the client says so at once.
+func TestPermanentTransportErrorsNotRetried(t *testing.T) {
+	mock := httpmock.NewMockTransport()
+	mock.RegisterResponder("GET", "https://acme.aha.io/api/v1/me",
+		httpmock.NewErrorResponder(&net.DNSError{Err: "no such host", Name: "acme.aha.io", IsNotFound: true}))
+	c, err := NewClient(WithAccount("acme"), WithToken(secretToken(t)), WithTransport(mock),
+		WithRetryPolicy(fastRetry), WithRateLimiter(fastLimiter(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Me(context.Background())
+	var dns *net.DNSError
+	if !errors.As(err, &dns) {
+		t.Fatalf("error %v, want a *net.DNSError", err)
+	}
+	if n := mock.GetTotalCallCount(); n != 1 {
+		t.Errorf("%d attempts for a host that does not exist, want 1", n)
 	}
 }

@@ -2,10 +2,14 @@ package aha
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -152,11 +156,25 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// permanent reports transport errors that no retry can mend: a host name
+// that does not exist, or a TLS certificate that does not verify.
+func permanent(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return true
+	}
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify)
+}
+
 // decide says whether to retry, after how long, and whether the server's
 // demanded wait exceeds the cap (then rlErr is set).
 func (t *retryTransport) decide(req *http.Request, resp *http.Response, err error, attempt int) (bool, time.Duration, error) {
 	if err != nil {
-		if req.Context().Err() != nil || !idempotent(req.Method) {
+		if req.Context().Err() != nil || !idempotent(req.Method) || permanent(err) {
 			return false, 0, nil
 		}
 		return true, t.backoff(attempt), nil
