@@ -2,6 +2,7 @@ package sam
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -86,7 +87,7 @@ func (e Entitlement) Validate() error {
 			return &FieldError{Field: "unit_cost", Msg: "cannot be negative"}
 		}
 		if err := CheckCurrency(e.Currency); err != nil {
-			return &FieldError{Field: "currency", Msg: err.Error()}
+			return &FieldError{Field: "currency", Msg: strings.TrimPrefix(err.Error(), "sam: ")}
 		}
 		if !e.Period.Valid() {
 			return &FieldError{Field: "period", Msg: fmt.Sprintf("is %q; want monthly, quarterly, annual or term", e.Period)}
@@ -96,7 +97,7 @@ func (e Entitlement) Validate() error {
 		}
 	} else if e.Currency != "" {
 		if err := CheckCurrency(e.Currency); err != nil {
-			return &FieldError{Field: "currency", Msg: err.Error()}
+			return &FieldError{Field: "currency", Msg: strings.TrimPrefix(err.Error(), "sam: ")}
 		}
 	}
 	return nil

@@ -57,6 +57,8 @@ func DecodeEntitlements(data []byte, name string, cat *Catalog) ([]Entitlement, 
 	if !utf8.Valid(data) {
 		return fail(0, "", "is not valid UTF-8")
 	}
+	// Editors on some systems start UTF-8 files with a byte order mark.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -67,11 +69,18 @@ func DecodeEntitlements(data []byte, name string, cat *Catalog) ([]Entitlement, 
 		return fail(0, "", "must hold a JSON array of entitlements [{…}, …]")
 	}
 	var out []Entitlement
+	ids := map[string]int{}
 	for rec := 1; dec.More(); rec++ {
 		e, ferr := decodeEntitlement(dec, cat)
 		if ferr != nil {
 			ferr.File, ferr.Record = name, rec
 			return nil, ferr
+		}
+		if e.ID != "" {
+			if first, dup := ids[e.ID]; dup {
+				return fail(rec, "id", fmt.Sprintf("%q is already used by record %d; ids name one entitlement each", e.ID, first))
+			}
+			ids[e.ID] = rec
 		}
 		out = append(out, e)
 	}

@@ -83,6 +83,9 @@ func TestLoadEntitlementsErrors(t *testing.T) {
 		{"trailing data", `[` + ok + `] x`, 0, "", "after the closing"},
 		{"invalid utf8", "[{\"model\":\"Aha! \xff\",\"rights\":1,\"start\":\"2026-01-01\"}]", 0, "", "UTF-8"},
 		{"empty", ``, 0, "", "not JSON"},
+		{"duplicate id", `[{"id":"PO-1","model":"Aha! Roadmaps","rights":1,"start":"2026-01-01"},{"id":"PO-1","model":"Aha! Develop","rights":1,"start":"2026-01-01"}]`, 2, "id", "already used by record 1"},
+		{"currency message without package prefix", `[{"model":"Aha! Roadmaps","rights":1,"unit_cost":"1","currency":"XYZ","period":"annual","start":"2026-01-01"}]`, 1, "currency",
+			`entitlements.json: record 1: field "currency": unknown currency code "XYZ"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,6 +104,16 @@ func TestLoadEntitlementsErrors(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tt.msg)
 			}
 		})
+	}
+}
+
+func TestLoadEntitlementsByteOrderMark(t *testing.T) {
+	got, err := sam.LoadEntitlements(strings.NewReader("\ufeff"+`[{"model":"Aha! Roadmaps","rights":4,"start":"2026-01-01"}]`), "bom.json", ahaCatalog(t))
+	if err != nil {
+		t.Fatalf("a file starting with a UTF-8 byte order mark: %v", err)
+	}
+	if len(got) != 1 || got[0].Rights != 4 {
+		t.Errorf("got %+v, want one entitlement of 4 rights", got)
 	}
 }
 
