@@ -57,6 +57,11 @@ type verdict struct {
 func (l *limiter) allow(now time.Time) verdict {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// The caller read the clock before taking the lock, so concurrent
+	// requests can arrive here out of order; keep the record ascending.
+	if n := len(l.accepted); n > 0 && now.Before(l.accepted[n-1]) {
+		now = l.accepted[n-1]
+	}
 	// Drop requests that left the minute window.
 	k := 0
 	for k < len(l.accepted) && !l.accepted[k].After(now.Add(-l.minWin)) {
