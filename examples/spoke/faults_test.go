@@ -47,6 +47,8 @@ type relFake struct {
 	dir    string
 	// clockNow is the fake's clock.
 	clockNow func() time.Time
+	// url is the -aha-url of runs; "" means relAccountURL.
+	url string
 }
 
 // relSecret returns a fresh random secret with a recognizable prefix.
@@ -132,7 +134,11 @@ func (s *syncBuffer) String() string {
 // -format json, -entitlements, -quiet) plus args, and getenv extra on top of
 // AHA_TOKEN.
 func (f *relFake) run(ctx context.Context, env map[string]string, args ...string) relResult {
-	base := []string{"-aha-url", relAccountURL, "-now", relNow.Format(time.RFC3339), "-format", "json", "-entitlements", f.ents}
+	u := f.url
+	if u == "" {
+		u = relAccountURL
+	}
+	base := []string{"-aha-url", u, "-now", relNow.Format(time.RFC3339), "-format", "json", "-entitlements", f.ents}
 	if !containsArg(args, "-v") {
 		base = append(base, "-quiet")
 	}
