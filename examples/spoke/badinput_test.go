@@ -30,11 +30,11 @@ func TestBadInput(t *testing.T) {
 		mode os.FileMode
 	}
 	cases := []struct {
-		name  string
-		file  *file // written to the case's directory; "$F" in args is its path
-		args  []string
-		code  int
-		want  []string // substrings of stderr; "$F" is the file's path
+		name string
+		file *file // written to the case's directory; "$F" in args is its path
+		args []string
+		code int
+		want []string // substrings of stderr; "$F" is the file's path
 		// requests: the job may read the account (the input is only
 		// checked once the plan exists) but must not change it.
 		requests bool
