@@ -9,8 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/samspoke/samspoke/sam"
 )
@@ -82,8 +86,8 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 }
 
 // ParseEntry decodes and checks one journal line (without its newline): a
-// single JSON object with a time, a user id, a known action and a known
-// outcome.
+// single JSON object with a time, a run id, a user id, a known action and a
+// known outcome.
 func ParseEntry(line []byte) (Entry, error) {
 	type plain Entry
 	var p plain
@@ -94,8 +98,14 @@ func ParseEntry(line []byte) (Entry, error) {
 	switch {
 	case e.Time.IsZero():
 		return Entry{}, errors.New("journal entry has no time")
+	case e.RunID == "":
+		return Entry{}, errors.New("journal entry has no run_id")
 	case e.UserID == "":
 		return Entry{}, errors.New("journal entry has no user_id")
+	case e.Action == "":
+		return Entry{}, errors.New("journal entry has no action")
+	case e.Outcome == "":
+		return Entry{}, errors.New("journal entry has no outcome")
 	case !ValidMode(e.Action):
 		return Entry{}, fmt.Errorf("journal entry has unknown action %q", e.Action)
 	case !e.Outcome.Valid():
@@ -105,7 +115,9 @@ func ParseEntry(line []byte) (Entry, error) {
 	return e, nil
 }
 
-// LineError reports a journal line that cannot be read.
+// LineError reports a complete journal line (one that ends in a newline,
+// or any line but the last) that cannot be read as an entry. The file is
+// left as it is.
 type LineError struct {
 	Path string
 	// Line is the 1-based line number.
@@ -120,6 +132,89 @@ func (e *LineError) Error() string {
 
 // Unwrap returns the decoding error.
 func (e *LineError) Unwrap() error { return e.Err }
+
+// NotJournalError reports a non-empty file in which no line is a journal
+// entry: most likely another file given as the journal by mistake. The file
+// is left as it is: nothing is written to it or cut off it.
+type NotJournalError struct {
+	Path string
+	// Line is the 1-based number of the first line that is not an entry.
+	Line int
+	// Err says why that line is not an entry.
+	Err error
+}
+
+// Error names the file and the first offending line, and says what to do.
+func (e *NotJournalError) Error() string {
+	return fmt.Sprintf("reclaim: %s does not look like a samspoke journal: line %d: %v; pass a new path or move it aside", e.Path, e.Line, e.Err)
+}
+
+// Unwrap returns the reason the line is not an entry.
+func (e *NotJournalError) Unwrap() error { return e.Err }
+
+// TornLine is the last line of a journal as a run killed while writing it
+// left it: no newline at its end, not a whole JSON value, and the start of
+// a line as the journal writes them (or only NUL bytes, as some file
+// systems leave an interrupted write).
+//
+// The journal sets it aside by cutting the file back to [TornLine.Offset],
+// and only just before its first write: opening a journal never changes the
+// file, and nothing but this line is ever cut off.
+type TornLine struct {
+	Path string
+	// Line is the 1-based line number.
+	Line int
+	// Offset is where the line starts in the file.
+	Offset int64
+	// Text is the line as found.
+	Text []byte
+	// Removed reports whether the line has been cut off the file (by the
+	// journal's first [Journal.Append]).
+	Removed bool
+}
+
+// Excerpt returns the first n bytes of the line, with "..." after them
+// when the line is longer. Text with NUL, control or invalid UTF-8 bytes is
+// quoted as a Go string, so that those bytes show.
+func (t *TornLine) Excerpt(n int) string {
+	n = max(n, 0)
+	text, more := t.Text, ""
+	if len(text) > n {
+		for n > 0 && !utf8.RuneStart(text[n]) {
+			n-- // do not split a character
+		}
+		text, more = text[:n], "..."
+	}
+	s := string(text)
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) {
+		s = strconv.Quote(s)
+	}
+	return s + more
+}
+
+// String returns "path:line: cut-off line <first 80 bytes>".
+func (t *TornLine) String() string {
+	return fmt.Sprintf("%s:%d: cut-off line %s", t.Path, t.Line, t.Excerpt(80))
+}
+
+// linePrefix is how every line the journal writes starts (see
+// [Entry.MarshalJSON]: time is the first field).
+const linePrefix = `{"time":"`
+
+// looksTorn reports whether an unterminated last line that is not an entry
+// is what a write cut short leaves: a prefix of a journal line, or zeros.
+func looksTorn(text []byte) bool {
+	if json.Valid(text) {
+		return false // a whole value: someone else's line, not a cut one
+	}
+	if len(bytes.Trim(text, "\x00")) == 0 {
+		return true
+	}
+	if len(text) >= len(linePrefix) {
+		return bytes.HasPrefix(text, []byte(linePrefix))
+	}
+	return bytes.HasPrefix([]byte(linePrefix), text)
+}
 
 // Status is the journal's history of one user in one profile.
 type Status struct {
@@ -148,16 +243,25 @@ type Journal struct {
 	f       *os.File
 	entries []Entry
 	status  map[userKey]*Status
-	torn    *LineError
+	// torn is the cut-off last line found at open, or nil; the first
+	// Append cuts it off the file.
+	torn *TornLine
+	// unended is true when the last line is an entry whose newline was
+	// lost; the first Append ends it.
+	unended bool
 }
 
 // OpenJournal opens the journal at path, creating it (mode 0600) when
 // missing, and reads every line already in it.
 //
-// A last line that cannot be decoded is taken as torn by a crash during a
-// write: it is cut off the file and reported by [Journal.Torn]. Any other
-// line that cannot be decoded is an error of type *[LineError] naming the
-// file and line. Blank lines are ignored.
+// Opening never changes an existing file. Blank lines are ignored. A
+// non-empty file in which no line is an entry is refused with a
+// *[NotJournalError]; a journal with a complete line (ended by a newline)
+// that is not an entry is refused with a *[LineError] naming the file and
+// line. Only a last line without a newline that looks like a journal line
+// cut short by a killed run is taken as torn: it is reported by
+// [Journal.Torn] and cut off the file by the first [Journal.Append], which
+// also ends a last entry whose newline was lost.
 func OpenJournal(path string) (*Journal, error) {
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
@@ -181,6 +285,8 @@ func OpenJournal(path string) (*Journal, error) {
 	return j, nil
 }
 
+// load reads the file and checks every line before it records any entry.
+// It does not write.
 func (j *Journal) load() error {
 	data, err := io.ReadAll(io.NewSectionReader(j.f, 0, 1<<62))
 	if err != nil {
@@ -205,32 +311,32 @@ func (j *Journal) load() error {
 		}
 		data = rest
 	}
+	var (
+		entries  []Entry
+		firstBad *LineError
+	)
 	for i, l := range lines {
 		e, err := ParseEntry(l.text)
-		if err != nil {
-			lerr := &LineError{Path: j.path, Line: l.n, Err: err}
-			if i < len(lines)-1 {
-				return lerr
-			}
-			j.torn = lerr
-			if err := j.f.Truncate(l.start); err != nil {
-				return fmt.Errorf("reclaim: cut torn line off journal %s: %w", j.path, err)
-			}
-			if err := j.f.Sync(); err != nil {
-				return fmt.Errorf("reclaim: sync journal %s: %w", j.path, err)
-			}
-			break
+		if err == nil {
+			entries = append(entries, e)
+			continue
 		}
-		if i == len(lines)-1 && !l.ended {
-			// Complete entry whose newline was lost: end the line so
-			// the next append starts a new one.
-			if _, err := j.f.Write([]byte("\n")); err != nil {
-				return fmt.Errorf("reclaim: repair journal %s: %w", j.path, err)
-			}
-			if err := j.f.Sync(); err != nil {
-				return fmt.Errorf("reclaim: sync journal %s: %w", j.path, err)
-			}
+		if i == len(lines)-1 && !l.ended && looksTorn(l.text) {
+			j.torn = &TornLine{Path: j.path, Line: l.n, Offset: l.start, Text: bytes.Clone(l.text)}
+			continue
 		}
+		if firstBad == nil {
+			firstBad = &LineError{Path: j.path, Line: l.n, Err: err}
+		}
+	}
+	if firstBad != nil {
+		if len(entries) == 0 {
+			return &NotJournalError{Path: j.path, Line: firstBad.Line, Err: firstBad.Err}
+		}
+		return firstBad
+	}
+	j.unended = j.torn == nil && len(lines) > 0 && !lines[len(lines)-1].ended
+	for _, e := range entries {
 		j.record(e)
 	}
 	return nil
@@ -258,9 +364,19 @@ func (j *Journal) record(e Entry) {
 // Path returns the journal's file name.
 func (j *Journal) Path() string { return j.path }
 
-// Torn returns the torn last line found (and cut off) when the journal was
-// opened, or nil.
-func (j *Journal) Torn() *LineError { return j.torn }
+// Torn returns a copy of the torn last line found when the journal was
+// opened, or nil. [TornLine.Removed] says whether it has been cut off the
+// file yet (the first [Journal.Append] does it).
+func (j *Journal) Torn() *TornLine {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.torn == nil {
+		return nil
+	}
+	t := *j.torn
+	t.Text = bytes.Clone(t.Text)
+	return &t
+}
 
 // Entries returns a copy of every entry, oldest first.
 func (j *Journal) Entries() []Entry {
@@ -289,6 +405,10 @@ func (j *Journal) Status(profile, userID string) (s Status, ok bool) {
 // Append writes the entries, one line each, and flushes the file to disk
 // before returning. Entries that do not pass [ParseEntry]'s checks are
 // refused, and nothing is written.
+//
+// The first Append sets a torn last line aside (see [TornLine]) by cutting
+// the file back to where that line starts, and ends a last entry whose
+// newline was lost, before writing.
 func (j *Journal) Append(entries ...Entry) error {
 	entries = slices.Clone(entries)
 	var buf bytes.Buffer
@@ -309,9 +429,20 @@ func (j *Journal) Append(entries ...Entry) error {
 	if j.f == nil {
 		return fmt.Errorf("reclaim: journal %s is closed", j.path)
 	}
-	if _, err := j.f.Write(buf.Bytes()); err != nil {
+	if j.torn != nil && !j.torn.Removed {
+		if err := j.f.Truncate(j.torn.Offset); err != nil {
+			return fmt.Errorf("reclaim: cut the torn last line off journal %s: %w", j.path, err)
+		}
+		j.torn.Removed = true
+	}
+	out := buf.Bytes()
+	if j.unended {
+		out = append([]byte("\n"), out...)
+	}
+	if _, err := j.f.Write(out); err != nil {
 		return fmt.Errorf("reclaim: write journal %s: %w", j.path, err)
 	}
+	j.unended = false
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("reclaim: sync journal %s: %w", j.path, err)
 	}

@@ -386,15 +386,23 @@ func (j *job) reclaim(ctx context.Context, e env, a *account) error {
 	defer cleanup()
 	jr, err := reclaim.OpenJournal(path)
 	if err != nil {
-		return &runError{msg: fmt.Sprintf("opening the reclaim journal: %v (move the file aside to start a new journal)", err), err: err}
+		hint := " (move the file aside to start a new journal)"
+		var notJournal *reclaim.NotJournalError
+		if errors.As(err, &notJournal) {
+			hint = "" // the error says what to do
+		}
+		return &runError{msg: fmt.Sprintf("opening the reclaim journal: %v%s", err, hint), err: err}
 	}
 	defer jr.Close()
-	if t := jr.Torn(); t != nil {
-		a.notes = append(a.notes, fmt.Sprintf("the journal's last line was incomplete (a run was killed while writing it) and was set aside: %v", t))
-	}
 	opts := reclaim.Options{MaxActions: o.maxReclaim, Unlimited: o.maxReclaim == 0, Journal: jr, Now: e.clock}
 	rep, err := reclaim.Apply(ctx, a.conn.spoke, plan, opts)
 	a.applied = &rep
+	// The journal cuts a torn last line off only when it first writes.
+	if t := jr.Torn(); t != nil && t.Removed {
+		a.notes = append(a.notes, fmt.Sprintf("journal %s was incomplete: the last line, cut off by a killed run, was removed: %s", path, t.Excerpt(80)))
+	} else if t != nil {
+		a.notes = append(a.notes, fmt.Sprintf("journal %s is incomplete: its last line was cut off by a killed run; it is left in place until a run writes to the journal: %s", path, t.Excerpt(80)))
+	}
 	if err != nil {
 		return &runError{msg: fmt.Sprintf("%sreclaiming seats stopped: %v (the journal %s records what was done; run again to resume)", label, err, path), err: err}
 	}
