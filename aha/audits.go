@@ -169,6 +169,7 @@ func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit
 				return
 			}
 			next := cursor
+			inPage := make(map[ID]struct{}, len(audits))
 			for _, a := range audits {
 				if a == nil || a.ID.IsZero() {
 					continue
@@ -176,6 +177,10 @@ func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit
 				if !cursor.IsZero() && compareIDs(a.ID, cursor) <= 0 {
 					continue // at or before the cursor: already yielded
 				}
+				if _, dup := inPage[a.ID]; dup {
+					continue // repeated within the page: yield each id once
+				}
+				inPage[a.ID] = struct{}{}
 				if next.IsZero() || compareIDs(a.ID, next) > 0 {
 					next = a.ID
 				}
