@@ -146,47 +146,118 @@ func (p pager[T]) all(ctx context.Context, startPage int) iter.Seq2[T, error] {
 // requests at once once page 1 has given total_pages. Pages are checked in
 // order with the same rules as all.
 func (p pager[T]) collect(ctx context.Context, concurrency int) ([]T, error) {
+	var out []T
+	err := p.stream(ctx, concurrency, func(items []T, _ *Response) { out = append(out, items...) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// stream passes every record to emit, a page at a time and in page order,
+// fetching pages 2..N with up to concurrency requests at once once page 1
+// has given total_pages. Each page is checked (the rules of all) and handed
+// to emit as soon as the pages before it have been, then dropped, so a walk
+// holds only the pages that arrived ahead of an earlier one still in
+// flight, not the whole listing. emit is never called concurrently; resp
+// is the response of the page its items came from. On an error, emit may
+// have seen part of the listing: the caller discards it.
+func (p pager[T]) stream(ctx context.Context, concurrency int, emit func(items []T, resp *Response)) error {
 	if concurrency <= 1 {
-		var out []T
-		for it, err := range p.all(ctx, 1) {
+		tr := &pageTracker{op: p.op}
+		seen := 0
+		for page := 1; ; page++ {
+			items, resp, err := p.fetch(ctx, page, p.perPage)
 			if err != nil {
-				return nil, err
+				return &WalkError{Op: p.op, Page: page, Seen: seen, Err: err}
 			}
-			out = append(out, it)
+			keep, done, err := accept(tr, page, items, resp, p.id)
+			emit(keep, resp)
+			seen += len(keep)
+			if err != nil {
+				return &WalkError{Op: p.op, Page: page, Seen: seen, Err: err}
+			}
+			if done {
+				return nil
+			}
 		}
-		return out, nil
 	}
 	tr := &pageTracker{op: p.op}
 	items, resp, err := p.fetch(ctx, 1, p.perPage)
 	if err != nil {
-		return nil, &WalkError{Op: p.op, Page: 1, Err: err}
+		return &WalkError{Op: p.op, Page: 1, Err: err}
 	}
-	out, done, err := accept(tr, 1, items, resp, p.id)
+	keep, done, err := accept(tr, 1, items, resp, p.id)
+	emit(keep, resp)
+	seen := len(keep)
 	if err != nil {
-		return nil, &WalkError{Op: p.op, Page: 1, Seen: len(out), Err: err}
+		return &WalkError{Op: p.op, Page: 1, Seen: seen, Err: err}
 	}
 	if done {
-		return out, nil
+		return nil
 	}
 	total := resp.TotalPages
 	type result struct {
 		items []T
 		resp  *Response
-		err   error
 	}
-	results := make([]result, total+1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var (
+		mu      sync.Mutex
+		ahead   = map[int]result{} // pages fetched before an earlier one
+		next    = 2                // the page to check and emit next
+		walkErr error              // the first failure, in page order
+		errPage = total + 1
+	)
+	fail := func(pg int, err error) { // with mu held
+		if pg < errPage {
+			errPage, walkErr = pg, err
+		}
+		cancel()
+	}
+	// deliver checks and emits the pages now contiguous with those already
+	// emitted; mu is held.
+	deliver := func() {
+		for next < errPage {
+			r, ok := ahead[next]
+			if !ok {
+				return
+			}
+			delete(ahead, next)
+			keep, done, err := accept(tr, next, r.items, r.resp, p.id)
+			emit(keep, r.resp)
+			seen += len(keep)
+			if err != nil {
+				fail(next, &WalkError{Op: p.op, Page: next, Seen: seen, Err: err})
+				return
+			}
+			next++
+			if done {
+				// The listing ended early: later pages are not needed.
+				errPage = next
+				cancel()
+				return
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	pages := make(chan int)
 	for range min(concurrency, total-1) {
 		wg.Go(func() {
 			for pg := range pages {
 				its, r, err := p.fetch(ctx, pg, p.perPage)
-				results[pg] = result{its, r, err}
-				if err != nil {
-					cancel()
+				mu.Lock()
+				switch {
+				case err != nil && walkErr != nil && errors.Is(err, context.Canceled):
+					// Cancelled because another page failed: report that one.
+				case err != nil:
+					fail(pg, &WalkError{Op: p.op, Page: pg, Seen: seen, Err: err})
+				case pg < errPage:
+					ahead[pg] = result{its, r}
+					deliver()
 				}
+				mu.Unlock()
 			}
 		})
 	}
@@ -200,26 +271,18 @@ feed:
 	}
 	close(pages)
 	wg.Wait()
-	for pg := 2; pg <= total; pg++ {
-		r := results[pg]
-		if r.err == nil && r.resp == nil {
-			// Not fetched: an earlier failure cancelled the rest.
-			continue
-		}
-		if r.err != nil {
-			return nil, &WalkError{Op: p.op, Page: pg, Seen: len(out), Err: r.err}
-		}
-		keep, done, err := accept(tr, pg, r.items, r.resp, p.id)
-		out = append(out, keep...)
-		if err != nil {
-			return nil, &WalkError{Op: p.op, Page: pg, Seen: len(out), Err: err}
-		}
-		if done {
-			return out, nil
-		}
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case walkErr != nil:
+		return walkErr
+	case next > total || errPage == next:
+		return nil
 	}
+	// Every page fetched and none failed, yet some were not emitted: only
+	// the caller's context can have stopped the feed.
 	if err := ctx.Err(); err != nil {
-		return nil, &WalkError{Op: p.op, Page: total, Seen: len(out), Err: err}
+		return &WalkError{Op: p.op, Page: next, Seen: seen, Err: err}
 	}
-	return out, nil
+	return &WalkError{Op: p.op, Page: next, Seen: seen, Err: ErrPagingLoop}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,6 +93,11 @@ func (s *Spoke) perPage() int {
 // PageConcurrency at a time under the client's Limiter. It makes
 // 1 + ceil(users/PerPage) requests and fails rather than return a partial
 // account.
+//
+// Each page is decoded into only the fields the hub needs and converted to
+// [sam.User] as soon as the pages before it are in, so the download holds
+// one compact record per user (plus the pages still in flight), not the
+// whole account as [User] values.
 func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error) {
 	var (
 		me    *Me
@@ -103,7 +109,22 @@ func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error
 	if conc <= 0 {
 		conc = DefaultPageConcurrency
 	}
-	users, err := s.c.Users.ListAll(ctx, &ListUsersOptions{ListOptions: ListOptions{PerPage: s.perPage(), Concurrency: conc}})
+	d := &sam.Download{}
+	unknown := 0
+	err := s.seatPager().stream(ctx, conc, func(page []*seatUser, resp *Response) {
+		if d.Users == nil {
+			// total_records sizes the result once; a hostile count cannot
+			// make it allocate more than a few pages' worth up front.
+			d.Users = make([]sam.User, 0, min(max(resp.TotalRecords, len(page)), 1<<16))
+		}
+		for _, u := range page {
+			su := u.sam()
+			if su.Activity.State == sam.ActivityUnknown {
+				unknown++
+			}
+			d.Users = append(d.Users, su)
+		}
+	})
 	wg.Wait()
 	if meErr != nil {
 		return nil, fmt.Errorf("aha: reading the connection's own user (/me): %w", meErr)
@@ -111,19 +132,62 @@ func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error
 	if err != nil {
 		return nil, fmt.Errorf("aha: downloading users: %w", err)
 	}
-	d := &sam.Download{Self: me.ID.String(), Users: make([]sam.User, 0, len(users))}
-	unknown := 0
-	for _, u := range users {
-		su := SamUser(u)
-		if su.Activity.State == sam.ActivityUnknown {
-			unknown++
-		}
-		d.Users = append(d.Users, su)
+	d.Self = me.ID.String()
+	if d.Users == nil {
+		d.Users = []sam.User{}
 	}
 	if unknown > 0 {
 		d.Warnings = append(d.Warnings, fmt.Sprintf("%d users came without a readable accessed_at; their activity is unknown unless the audit log shows some, and they are never reclaimed on inactivity", unknown))
 	}
 	return d, nil
+}
+
+// seatUser is the part of a [User] the hub's view needs; the spoke's
+// listing decodes only these fields, so workspace roles, custom roles and
+// the rest of each record are skipped by the decoder instead of being
+// allocated and dropped.
+type seatUser struct {
+	ID                 ID                  `json:"id"`
+	Name               string              `json:"name"`
+	Email              string              `json:"email"`
+	CreatedAt          Timestamp           `json:"created_at"`
+	AccessedAt         Timestamp           `json:"accessed_at"`
+	Enabled            bool                `json:"enabled"`
+	PaidSeat           bool                `json:"paid_seat"`
+	RoadmapsSeat       *bool               `json:"roadmaps_seat"`
+	DevelopSeat        *bool               `json:"develop_seat"`
+	Administrator      bool                `json:"administrator"`
+	AdministratorRoles *AdministratorRoles `json:"administrator_roles"`
+}
+
+// sam converts through SamUser, so the listing and LookupUser agree.
+func (u *seatUser) sam() sam.User {
+	return SamUser(&User{
+		ID: u.ID, Name: u.Name, Email: u.Email, CreatedAt: u.CreatedAt, AccessedAt: u.AccessedAt,
+		Enabled: u.Enabled, PaidSeat: u.PaidSeat, RoadmapsSeat: u.RoadmapsSeat, DevelopSeat: u.DevelopSeat,
+		Administrator: u.Administrator, AdministratorRoles: u.AdministratorRoles,
+	})
+}
+
+// seatPager walks GET /users decoding seatUsers, with the checks of
+// UsersService.All.
+func (s *Spoke) seatPager() pager[*seatUser] {
+	return pager[*seatUser]{
+		op:      "users",
+		perPage: s.perPage(),
+		fetch: func(ctx context.Context, page, perPage int) ([]*seatUser, *Response, error) {
+			var body struct {
+				Users []*seatUser `json:"users"`
+			}
+			resp, err := s.c.get(ctx, "users?"+(*ListUsersOptions)(nil).query(page, perPage), &body)
+			if err != nil {
+				return nil, resp, err
+			}
+			// A null entry is no user; the count check then fails the walk.
+			return slices.DeleteFunc(body.Users, func(u *seatUser) bool { return u == nil }), resp, nil
+		},
+		id: func(u *seatUser) ID { return u.ID },
+	}
 }
 
 // SamUser converts an Aha! user to the hub's view of it. paid_seat is the
