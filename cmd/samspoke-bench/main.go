@@ -27,6 +27,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -38,6 +39,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -80,6 +82,7 @@ func main() {
 	flag.Float64Var(&cfg.scale, "scale", 2, "time scale: the rate-limit windows run this many times faster")
 	flag.BoolVar(&cfg.naive, "naive", true, "also run the naive baseline")
 	flag.DurationVar(&cfg.naiveMax, "naive-max", time.Minute, "stop the naive baseline after this long and extrapolate its time")
+	serveFlag := flag.Bool("serve", false, "internal: host the fake account for one -users size (the bench runs itself with it)")
 	flag.Parse()
 	for _, f := range strings.Split(*usersFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -92,6 +95,17 @@ func main() {
 	if cfg.scale <= 0 || cfg.latency < 0 || cfg.auditsRatio < 0 {
 		fmt.Fprintln(os.Stderr, "samspoke-bench: -scale must be positive, -latency and -audits not negative")
 		os.Exit(2)
+	}
+	if *serveFlag {
+		if len(cfg.users) != 1 {
+			fmt.Fprintln(os.Stderr, "samspoke-bench: -serve takes one -users size")
+			os.Exit(2)
+		}
+		if err := serve(cfg, cfg.users[0], os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "samspoke-bench -serve:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(context.Background(), os.Stdout, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "samspoke-bench:", err)
@@ -111,6 +125,8 @@ type result struct {
 	estimated   bool // the run was cut short; times are extrapolated
 	floor       time.Duration
 	peakHeap    uint64
+	retained    uint64
+	allocated   uint64
 	maxInFlight int64
 }
 
@@ -118,7 +134,7 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 	fmt.Fprintf(out, "Aha! limits %d/s and %d/min and latency %v, all on a clock %g× faster (times below are on that clock); %s, %d CPUs\n\n",
 		perSecond, perMinute, cfg.latency, cfg.scale, runtime.Version(), runtime.NumCPU())
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "client\tusers\taudits\trequests\tbudget\t429s\tdownload\tfloor\tratio\tjob\tpeak heap\tin flight\t")
+	fmt.Fprintln(tw, "client\tusers\taudits\trequests\tbudget\t429s\tdownload\tfloor\tratio\tjob\tpeak heap\tretained\tallocated\tin flight\t")
 	for _, u := range cfg.users {
 		a := int(float64(u) * cfg.auditsRatio)
 		rs, err := measure(ctx, cfg, u, a)
@@ -130,15 +146,17 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 			if r.estimated {
 				est = "~"
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s%d\t%d\t%d\t%s%.2fs\t%.2fs\t%s%.2f\t%s%.2fs\t%.1f MB\t%d\t\n",
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s%d\t%d\t%d\t%s%.2fs\t%.2fs\t%s%.2f\t%s%.2fs\t%.1f MB\t%.1f MB\t%.0f MB\t%d\t\n",
 				r.client, r.users, r.audits, est, r.requests, budget(r.users, r.audits), r.limited,
 				est, r.download.Seconds(), r.floor.Seconds(), est, float64(r.download)/float64(r.floor),
-				est, r.job.Seconds(), float64(r.peakHeap)/1e6, r.maxInFlight)
+				est, r.job.Seconds(), float64(r.peakHeap)/1e6, float64(r.retained)/1e6, float64(r.allocated)/1e6, r.maxInFlight)
 		}
 		tw.Flush()
 	}
 	fmt.Fprintln(out, "\nbudget = ceil(U/200)+ceil(A/200)+5; floor = least time Aha!'s limits allow for 1+ceil(U/200)+ceil(A/200) requests, plus one latency;")
-	fmt.Fprintln(out, "peak heap = most live heap during the run above the heap before it (includes the in-process fake's response buffers); ~ = extrapolated.")
+	fmt.Fprintln(out, "heap is this process's only (the fake runs in a child process): peak = most heap held by objects (live + not yet swept)")
+	fmt.Fprintln(out, "during the run above the heap before it; retained = live heap after a GC at the end, result still held;")
+	fmt.Fprintln(out, "allocated = bytes allocated during the run (naive: the part run); ~ = extrapolated.")
 	return nil
 }
 
@@ -166,24 +184,22 @@ func floor(n int, scale float64, latency time.Duration) time.Duration {
 }
 
 func measure(ctx context.Context, cfg config, users, audits int) ([]result, error) {
-	acct := ahatest.NewAccount(ahatest.AccountConfig{Users: users, Audits: audits, Seed: 8, Now: now})
-	tok, err := randomToken()
+	srv, err := startFake(ctx, cfg, users)
 	if err != nil {
 		return nil, err
 	}
+	defer srv.close()
+	tok := srv.token
 	latency := time.Duration(float64(cfg.latency) / cfg.scale)
-	start := time.Now()
-	clock := func() time.Time { return now.Add(time.Since(start)) }
-	srv := ahatest.NewServer(acct, ahatest.WithToken(tok), ahatest.WithRateLimit(perSecond, perMinute),
-		ahatest.WithTimeScale(cfg.scale), ahatest.WithLatency(latency), ahatest.WithClock(clock))
-	defer srv.Close()
 	window := sam.Window{Since: now.AddDate(0, -12, 0), Until: now}
 	ents := entitlements(users)
 	fl := floor(1+(users+199)/200+(audits+199)/200, cfg.scale, latency)
 
 	var out []result
 	// samspoke
-	srv.ResetStats()
+	if err := srv.reset(); err != nil {
+		return nil, err
+	}
 	lim, err := aha.NewScaledLimiter(perSecond, perMinute, 1, cfg.scale)
 	if err != nil {
 		return nil, err
@@ -193,7 +209,7 @@ func measure(ctx context.Context, cfg config, users, audits int) ([]result, erro
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	defer tr.CloseIdleConnections()
-	c, err := aha.NewClient(aha.WithBaseURL(srv.APIURL()), aha.WithToken(tok), aha.WithRateLimiter(lim), aha.WithTransport(tr))
+	c, err := aha.NewClient(aha.WithBaseURL(srv.apiURL), aha.WithToken(tok), aha.WithRateLimiter(lim), aha.WithTransport(tr))
 	if err != nil {
 		return nil, err
 	}
@@ -210,28 +226,36 @@ func measure(ctx context.Context, cfg config, users, audits int) ([]result, erro
 		return nil, err
 	}
 	r.job = time.Since(t0)
-	r.peakHeap = heap.stop()
-	st := srv.Stats()
+	r.retained = heap.retained()
+	runtime.KeepAlive(d)
+	runtime.KeepAlive(pull)
+	r.peakHeap, r.allocated = heap.stop()
+	st, err := srv.stats()
+	if err != nil {
+		return nil, err
+	}
 	r.requests, r.limited, r.maxInFlight = st.Requests, st.RateLimited, st.MaxConcurrent
 	out = append(out, r)
-	// d and pull are dead from here on: the collector may free them before the naive run is measured.
 
 	if !cfg.naive {
 		return out, nil
 	}
-	srv.ResetStats()
 	time.Sleep(time.Duration(float64(time.Minute) / cfg.scale)) // let the server's windows empty
-	srv.ResetStats()
+	if err := srv.reset(); err != nil {
+		return nil, err
+	}
 	r = result{client: "naive", users: users, audits: audits, floor: fl}
 	heap = startHeapSampler()
 	t0 = time.Now()
-	nc := &naiveClient{base: srv.APIURL(), token: tok, hc: &http.Client{}, deadline: t0.Add(cfg.naiveMax)}
+	nc := &naiveClient{base: srv.apiURL, token: tok, hc: &http.Client{}, deadline: t0.Add(cfg.naiveMax)}
 	nd, npull, done, total, err := nc.download(ctx, window)
 	if err != nil {
 		return nil, fmt.Errorf("naive download of %d users: %w", users, err)
 	}
 	r.download = time.Since(t0)
-	st = srv.Stats()
+	if st, err = srv.stats(); err != nil {
+		return nil, err
+	}
 	r.requests, r.limited, r.maxInFlight = st.Requests, st.RateLimited, st.MaxConcurrent
 	if done < total {
 		// Cut short: scale by the share of requests made.
@@ -246,8 +270,130 @@ func measure(ctx context.Context, cfg config, users, audits int) ([]result, erro
 		return nil, err
 	}
 	r.job = r.download + time.Since(te)
-	r.peakHeap = heap.stop()
+	r.retained = heap.retained()
+	runtime.KeepAlive(nd)
+	runtime.KeepAlive(npull)
+	r.peakHeap, r.allocated = heap.stop()
 	return append(out, r), nil
+}
+
+// fakeProc is the fake account hosted by a child process (this program
+// with -serve), so the heap measured here is the client's alone.
+type fakeProc struct {
+	cmd           *exec.Cmd
+	in            io.WriteCloser
+	out           *bufio.Scanner
+	apiURL, token string
+}
+
+// tokenEnv passes the fake's bearer token to the child: not in its
+// command line, which other users of the machine can read.
+const tokenEnv = "SAMSPOKE_BENCH_TOKEN"
+
+func startFake(ctx context.Context, cfg config, users int) (*fakeProc, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	tok, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "-serve", "-users", strconv.Itoa(users),
+		"-audits", strconv.FormatFloat(cfg.auditsRatio, 'g', -1, 64),
+		"-latency", cfg.latency.String(), "-scale", strconv.FormatFloat(cfg.scale, 'g', -1, 64))
+	cmd.Env = append(os.Environ(), tokenEnv+"="+tok)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	f := &fakeProc{cmd: cmd, in: in, out: bufio.NewScanner(outPipe), token: tok}
+	line, err := f.readLine()
+	if err != nil {
+		f.close()
+		return nil, fmt.Errorf("starting the fake account: %w", err)
+	}
+	f.apiURL = strings.TrimPrefix(line, "url ")
+	return f, nil
+}
+
+func (f *fakeProc) readLine() (string, error) {
+	if !f.out.Scan() {
+		if err := f.out.Err(); err != nil {
+			return "", err
+		}
+		return "", io.ErrUnexpectedEOF
+	}
+	return f.out.Text(), nil
+}
+
+// call sends one command to the child and returns its one-line answer.
+func (f *fakeProc) call(cmd string) (string, error) {
+	if _, err := fmt.Fprintln(f.in, cmd); err != nil {
+		return "", err
+	}
+	return f.readLine()
+}
+
+func (f *fakeProc) reset() error {
+	_, err := f.call("reset")
+	return err
+}
+
+func (f *fakeProc) stats() (ahatest.Stats, error) {
+	var st ahatest.Stats
+	line, err := f.call("stats")
+	if err != nil {
+		return st, err
+	}
+	return st, json.Unmarshal([]byte(line), &st)
+}
+
+func (f *fakeProc) close() {
+	f.in.Close() // the child exits at the end of its input
+	_ = f.cmd.Wait()
+}
+
+// serve hosts the fake account for one size: it prints "url <API URL>",
+// then answers "reset" (zero the counters and the limiter's history) with
+// "ok" and "stats" with the server's Stats as JSON, until its input ends.
+func serve(cfg config, users int, in io.Reader, out io.Writer) error {
+	tok := os.Getenv(tokenEnv)
+	if tok == "" {
+		return errors.New(tokenEnv + " is not set")
+	}
+	acct := ahatest.NewAccount(ahatest.AccountConfig{Users: users, Audits: int(float64(users) * cfg.auditsRatio), Seed: 8, Now: now})
+	start := time.Now()
+	clock := func() time.Time { return now.Add(time.Since(start)) }
+	srv := ahatest.NewServer(acct, ahatest.WithToken(tok), ahatest.WithRateLimit(perSecond, perMinute),
+		ahatest.WithTimeScale(cfg.scale), ahatest.WithLatency(time.Duration(float64(cfg.latency)/cfg.scale)), ahatest.WithClock(clock))
+	defer srv.Close()
+	fmt.Fprintln(out, "url", srv.APIURL())
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		switch sc.Text() {
+		case "reset":
+			srv.ResetStats()
+			fmt.Fprintln(out, "ok")
+		case "stats":
+			b, err := json.Marshal(srv.Stats())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%s\n", b)
+		default:
+			return fmt.Errorf("unknown command %q", sc.Text())
+		}
+	}
+	return sc.Err()
 }
 
 func evaluate(cat *sam.Catalog, ents []sam.Entitlement, d *sam.Download, pull *sam.ActivityPull) (reconcile.Result, error) {
@@ -278,25 +424,40 @@ func randomToken() (string, error) {
 	return "bench-" + hex.EncodeToString(b), nil
 }
 
-// heapSampler records the most live heap seen above the heap at its start.
+// heapSampler records the heap of this process (the client; the fake
+// runs in a child) during one run, above the heap at its start:
+//   - peak: the most heap held by objects, sampled every 2 ms (the
+//     runtime metric /memory/classes/heap/objects:bytes: live objects
+//     plus dead ones the collector has not yet swept, so it moves with
+//     GOGC and is what the process really holds at its worst);
+//   - retained: the live heap after a collection at the end of the run,
+//     with the download's result still reachable;
+//   - allocated: every byte allocated during the run.
 type heapSampler struct {
 	base, peak atomic.Uint64
+	allocs0    uint64
 	done       chan struct{}
 	wg         sync.WaitGroup
 }
 
-const heapMetric = "/memory/classes/heap/objects:bytes"
+const (
+	heapMetric  = "/memory/classes/heap/objects:bytes"
+	allocMetric = "/gc/heap/allocs:bytes"
+)
 
-func readHeap() uint64 {
-	s := []metrics.Sample{{Name: heapMetric}}
+func readMetric(name string) uint64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
 }
+
+func readHeap() uint64 { return readMetric(heapMetric) }
 
 func startHeapSampler() *heapSampler {
 	runtime.GC()
 	h := &heapSampler{done: make(chan struct{})}
 	h.base.Store(readHeap())
+	h.allocs0 = readMetric(allocMetric)
 	h.wg.Go(func() {
 		t := time.NewTicker(2 * time.Millisecond)
 		defer t.Stop()
@@ -314,13 +475,21 @@ func startHeapSampler() *heapSampler {
 	return h
 }
 
-func (h *heapSampler) stop() uint64 {
-	close(h.done)
-	h.wg.Wait()
+// retained collects and returns the live heap above the start; call it
+// while the run's results are still in use.
+func (h *heapSampler) retained() uint64 {
 	if v := readHeap(); v > h.peak.Load() {
 		h.peak.Store(v)
 	}
-	return h.peak.Load() - min(h.base.Load(), h.peak.Load())
+	runtime.GC()
+	return readHeap() - min(h.base.Load(), readHeap())
+}
+
+// stop returns the peak heap above the start and the bytes allocated.
+func (h *heapSampler) stop() (peak, allocated uint64) {
+	close(h.done)
+	h.wg.Wait()
+	return h.peak.Load() - min(h.base.Load(), h.peak.Load()), readMetric(allocMetric) - h.allocs0
 }
 
 // naiveClient is how a hand-written client reads the account: plain
