@@ -115,6 +115,12 @@ func ParseEntry(line []byte) (Entry, error) {
 	return e, nil
 }
 
+// ErrJournalLocked is returned (wrapped; test it with [errors.Is]) by
+// [OpenJournal] when another [Journal], in this process or another, holds
+// the file open: another run is using the journal. Two runs applying from
+// one journal at once would each attempt every action.
+var ErrJournalLocked = errors.New("another run is using the journal; wait for it to end, or use another journal")
+
 // LineError reports a complete journal line (one that ends in a newline,
 // or any line but the last) that cannot be read as an entry. The file is
 // left as it is.
@@ -235,8 +241,11 @@ type userKey struct{ profile, user string }
 // Journal is a durable, append-only JSON lines record of reclaim actions.
 // Each [Journal.Append] is flushed to disk (fsync) before it returns.
 //
-// A Journal is safe for concurrent use by one process; two processes must
-// not append to the same file at the same time.
+// A Journal is safe for concurrent use. It holds an exclusive advisory lock
+// on its file from [OpenJournal] to [Journal.Close] (flock(2) on Unix;
+// there is no lock on platforms without it, see lock_other.go), so a second
+// run on the same journal is refused with [ErrJournalLocked] instead of
+// repeating every action.
 type Journal struct {
 	mu      sync.Mutex
 	path    string
@@ -252,7 +261,9 @@ type Journal struct {
 }
 
 // OpenJournal opens the journal at path, creating it (mode 0600) when
-// missing, and reads every line already in it.
+// missing, locks it for this Journal's lifetime, and reads every line
+// already in it. When another Journal holds the lock, OpenJournal does not
+// wait: it returns an error wrapping [ErrJournalLocked].
 //
 // Opening never changes an existing file. Blank lines are ignored. A
 // non-empty file in which no line is an entry is refused with a
@@ -268,6 +279,13 @@ func OpenJournal(path string) (*Journal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("reclaim: open journal: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		if errors.Is(err, ErrJournalLocked) {
+			return nil, fmt.Errorf("reclaim: journal %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("reclaim: lock journal %s: %w", path, err)
 	}
 	j := &Journal{path: path, f: f, status: map[userKey]*Status{}}
 	if err := j.load(); err != nil {
@@ -452,7 +470,8 @@ func (j *Journal) Append(entries ...Entry) error {
 	return nil
 }
 
-// Close closes the file. The entries stay readable.
+// Close closes the file, which releases the journal's lock. The entries
+// stay readable.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()

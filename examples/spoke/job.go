@@ -388,7 +388,7 @@ func (j *job) reclaim(ctx context.Context, e env, a *account) error {
 	if err != nil {
 		hint := " (move the file aside to start a new journal)"
 		var notJournal *reclaim.NotJournalError
-		if errors.As(err, &notJournal) {
+		if errors.As(err, &notJournal) || errors.Is(err, reclaim.ErrJournalLocked) {
 			hint = "" // the error says what to do
 		}
 		return &runError{msg: fmt.Sprintf("opening the reclaim journal: %v%s", err, hint), err: err}
