@@ -8,6 +8,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -173,6 +174,10 @@ func (s *UsersService) list(ctx context.Context, opts *ListUsersOptions, page, p
 	resp, err := s.client.get(ctx, path, &body)
 	if err != nil {
 		return nil, resp, err
+	}
+	if slices.Contains(body.Users, nil) {
+		// Not a user: dropping it would shorten the account silently.
+		return nil, resp, fmt.Errorf("aha: GET %s: the page lists a null user", path)
 	}
 	return body.Users, resp, nil
 }
@@ -370,6 +375,9 @@ func (s *UsersService) ListProductRoles(ctx context.Context, userID ID, opts *Li
 	resp, err := s.client.get(ctx, path, &body)
 	if err != nil {
 		return nil, resp, err
+	}
+	if slices.Contains(body.ProductRoles, nil) {
+		return nil, resp, fmt.Errorf("aha: GET %s: the page lists a null role", path)
 	}
 	return body.ProductRoles, resp, nil
 }
