@@ -89,10 +89,17 @@ type Report struct {
 	// applied.
 	CapExceeded bool `json:"cap_exceeded"`
 	// Interrupted is true when the context ended the run before every
-	// action was handled; the actions not reached are not listed.
-	Interrupted bool           `json:"interrupted"`
-	Actions     []ActionResult `json:"actions"`
-	Counts      Counts         `json:"counts"`
+	// action was handled; the actions not reached are not listed, nor is
+	// an action in [Report.Unresolved].
+	Interrupted bool `json:"interrupted"`
+	// Unresolved lists the external id of the user, if any, whose vendor
+	// call the end of the context cut short and whose re-read failed too:
+	// whether its seat was freed is unknown. The journal keeps the
+	// attempt without an outcome (see [Attempt]); the next run that plans
+	// the user re-reads it.
+	Unresolved []string       `json:"unresolved,omitempty"`
+	Actions    []ActionResult `json:"actions"`
+	Counts     Counts         `json:"counts"`
 	// Freed lists the external ids of the users whose seats are free after
 	// the run (outcomes applied and already_applied), in plan order.
 	// Positions recomputed after the run drop by exactly these seats.
@@ -125,6 +132,14 @@ func (r *Report) add(res ActionResult) {
 //   - otherwise journals an attempt, calls r.Reclaim, and journals applied,
 //     or failed with the error. A failed call is resolved by re-reading the
 //     user: a seat found free is already_applied.
+//
+// When ctx ends during the vendor call (the call may have been served, its
+// answer lost), the re-read runs with a fresh context (ctx's values, not its
+// end) bounded to 10 seconds: a seat found free is already_applied, a seat still held
+// is failed (the next run tries again). When that re-read fails too, no
+// outcome is journaled: the attempt stays the user's last entry, the
+// action is listed in [Report.Unresolved], and the next run that plans the
+// user re-reads it (see [Attempt]).
 //
 // A failed action does not stop the others. The returned error is non-nil
 // only when the run could not go on: bad arguments, a journal write that
@@ -213,6 +228,10 @@ func Apply(ctx context.Context, r sam.Reclaimer, plan Plan, opts Options) (Repor
 		if err != nil {
 			if ctx.Err() != nil && res == nil {
 				rep.Interrupted = true
+			}
+			var unresolved *unresolvedError
+			if errors.As(err, &unresolved) {
+				rep.Unresolved = append(rep.Unresolved, unresolved.user)
 			}
 			return rep, err
 		}
@@ -348,13 +367,36 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 	}
 	u2, err := ap.lookup(rctx, a.ExternalUserID)
 	switch {
+	case err == nil && seatFree(u2, a.Mode) && ctx.Err() != nil:
+		return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the run ended during the reclaim call (%v); re-reading shows the seat free", callErr))
 	case err == nil && seatFree(u2, a.Mode):
 		return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the reclaim call failed (%v) but re-reading shows the seat free", callErr))
 	case errors.Is(err, sam.ErrUserNotFound) && errors.Is(callErr, sam.ErrUserNotFound):
 		return ap.finish(a, Canceled, "", "the user no longer exists at the vendor")
+	case err != nil && ctx.Err() != nil:
+		// Whether the vendor acted is unknown. A final failed would be
+		// false if it did (and, the user then being no candidate, would
+		// never be corrected): leave the attempt as the journal's last
+		// word, which the next run that plans the user resolves by
+		// re-reading it.
+		return nil, &unresolvedError{user: a.ExternalUserID, readErr: err, ctxErr: ctx.Err()}
 	}
 	return ap.finish(a, Failed, callErr.Error(), "")
 }
+
+// unresolvedError is returned by apply for a call cut short by the end of
+// the run's context when the re-read that would tell its outcome failed.
+type unresolvedError struct {
+	user    string
+	readErr error
+	ctxErr  error
+}
+
+func (e *unresolvedError) Error() string {
+	return fmt.Sprintf("reclaim: the run ended during the call for user %s and re-reading the user failed (%v), so whether the seat was freed is unknown; the journal keeps the attempt without an outcome and the next run re-reads the user: %v", e.user, e.readErr, e.ctxErr)
+}
+
+func (e *unresolvedError) Unwrap() error { return e.ctxErr }
 
 // resolveTimeout bounds the re-read that resolves a call interrupted by the
 // end of the run's context.

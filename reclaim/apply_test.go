@@ -597,3 +597,133 @@ func TestApplyUserDeletedDuringCall(t *testing.T) {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
 }
+
+// TestApplyCanceledDuringCall is the trial's case: the run is interrupted
+// (SIGINT) while the vendor call for user 2 is in flight. The vendor may
+// have served it; the run must not report failed a seat that was freed.
+func TestApplyCanceledDuringCall(t *testing.T) {
+	tests := []struct {
+		name string
+		// served: the vendor applied the call before the context ended.
+		served bool
+		// reReadErr makes the re-read after the call fail.
+		reReadErr error
+		want      []string
+		// journal is user 2's journal, in order.
+		journal    []Outcome
+		unresolved []string
+	}{
+		{
+			name:    "served, re-read shows the seat free",
+			served:  true,
+			want:    []string{"1 applied", "2 already_applied"},
+			journal: []Outcome{Planned, Attempt, AlreadyApplied},
+		},
+		{
+			name:       "served, re-read fails",
+			served:     true,
+			reReadErr:  errUnavailable,
+			want:       []string{"1 applied"},
+			journal:    []Outcome{Planned, Attempt},
+			unresolved: []string{"2"},
+		},
+		{
+			name:    "not served, re-read shows the seat held",
+			want:    []string{"1 applied", "2 failed"},
+			journal: []Outcome{Planned, Attempt, Failed},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(users("1", "2", "3")...)
+			j := openTemp(t)
+			plan := planFor(t, f, sam.ReclaimDisable)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.served {
+				f.afterApply = func(id string) {
+					if id == "2" {
+						cancel()
+					}
+				}
+			} else {
+				f.beforeReclaim = func(id string) {
+					if id == "2" {
+						cancel()
+					}
+				}
+			}
+			f.lookupErrs["2"] = []error{nil, tt.reReadErr}
+			var reRead []string
+			f.lookupCtx = func(id string, c context.Context) {
+				if id != "2" || ctx.Err() == nil {
+					return
+				}
+				// The re-read after the call: a fresh, short-lived context.
+				d, ok := c.Deadline()
+				switch {
+				case c.Err() != nil:
+					reRead = append(reRead, "canceled context")
+				case !ok || time.Until(d) > resolveTimeout:
+					reRead = append(reRead, "unbounded context")
+				default:
+					reRead = append(reRead, "fresh bounded context")
+				}
+			}
+
+			rep, err := Apply(ctx, f, plan, Options{Journal: j, Now: fixedClock, RunID: "r1"})
+			if !errors.Is(err, context.Canceled) || !rep.Interrupted {
+				t.Fatalf("err = %v, interrupted = %v; want context.Canceled, true", err, rep.Interrupted)
+			}
+			if diff := cmp.Diff(tt.want, outcomes(rep)); diff != "" {
+				t.Errorf("outcomes (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"fresh bounded context"}, reRead); diff != "" {
+				t.Errorf("re-read after the call (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.unresolved, rep.Unresolved); diff != "" {
+				t.Errorf("Unresolved (-want +got):\n%s", diff)
+			}
+			var got []Outcome
+			for _, e := range j.Entries() {
+				if e.UserID == "2" {
+					got = append(got, e.Outcome)
+				}
+			}
+			if diff := cmp.Diff(tt.journal, got); diff != "" {
+				t.Errorf("journal of user 2 (-want +got):\n%s", diff)
+			}
+			if tt.unresolved != nil {
+				if !strings.Contains(err.Error(), "user 2") || !strings.Contains(err.Error(), "unknown") {
+					t.Errorf("error %q does not say user 2's outcome is unknown", err)
+				}
+				if st, _ := j.Status(profile, "2"); !st.Interrupted() {
+					t.Errorf("status of 2 = %+v, want an interrupted attempt", st)
+				}
+			} else {
+				checkJournalConsistent(t, j.Path())
+			}
+			if tt.served && rep.Counts.Failed != 0 {
+				t.Errorf("a seat the vendor freed is counted failed: %+v", rep.Counts)
+			}
+
+			// The next run re-reads user 2 and reclaims nobody twice.
+			f.afterApply, f.beforeReclaim, f.lookupCtx = nil, nil, nil
+			rep, err = Apply(context.Background(), f, plan, Options{Journal: j, Now: fixedClock, RunID: "r2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want2 := map[bool]string{true: "2 already_applied", false: "2 applied"}[tt.served]
+			if diff := cmp.Diff([]string{"1 already_applied", want2, "3 applied"}, outcomes(rep)); diff != "" {
+				t.Errorf("next run (-want +got):\n%s", diff)
+			}
+			if tt.unresolved != nil && !strings.Contains(rep.Actions[1].Reason, "attempt by run r1") {
+				t.Errorf("next run's reason for 2 = %q, want it to name the interrupted attempt", rep.Actions[1].Reason)
+			}
+			if diff := cmp.Diff(map[string]int{"1": 1, "2": 1, "3": 1}, f.reclaimCount()); diff != "" {
+				t.Errorf("reclaims (-want +got):\n%s", diff)
+			}
+			checkJournalConsistent(t, j.Path())
+		})
+	}
+}

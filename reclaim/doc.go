@@ -12,8 +12,11 @@
 // Every action is written to the journal and flushed to disk before the
 // vendor is called (outcome "attempt") and again after (the outcome). A run
 // killed part-way resumes from the journal: an action the journal records as
-// done is not repeated, and an attempt without an outcome is resolved by
-// re-reading the user.
+// done is not repeated, and an attempt without an outcome (interrupted:
+// killed during the call, or stopped during it with the vendor unreachable
+// afterwards) is resolved by re-reading the user. A call cut short by the
+// end of the run's context is settled by one bounded re-read, so that a
+// seat the vendor did free is journaled already_applied, not failed.
 //
 // A cap bounds the actions of one run: a plan larger than the cap applies
 // none of them and reports every action skipped_cap, unless the cap is

@@ -35,6 +35,12 @@ type fakeVendor struct {
 	onLookup map[string]func(u *sam.User)
 	// beforeReclaim runs at the start of every Reclaim call.
 	beforeReclaim func(id string)
+	// afterApply runs once Reclaim has changed the account, before it
+	// answers; when ctx has ended by then, Reclaim returns ctx.Err() (the
+	// request was served, the answer lost).
+	afterApply func(id string)
+	// lookupCtx sees the context of every LookupUser call.
+	lookupCtx func(id string, ctx context.Context)
 	// reclaimed counts, per user, the calls that changed the account.
 	reclaimed map[string]int
 	calls     []string
@@ -68,6 +74,9 @@ func (f *fakeVendor) LookupUser(ctx context.Context, id string) (sam.User, error
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "lookup "+id)
+	if f.lookupCtx != nil {
+		f.lookupCtx(id, ctx)
+	}
 	if err := ctx.Err(); err != nil {
 		return sam.User{}, err
 	}
@@ -113,6 +122,12 @@ func (f *fakeVendor) Reclaim(ctx context.Context, id string, mode sam.ReclaimMod
 		u.Identifiers = nil
 	default:
 		u.Enabled = false
+	}
+	if f.afterApply != nil {
+		f.afterApply(id)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
 	}
 	return err
 }

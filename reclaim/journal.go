@@ -28,8 +28,15 @@ const (
 	// Planned records that a run intends the action.
 	Planned Outcome = "planned"
 	// Attempt is written, and flushed to disk, just before the vendor is
-	// called. An attempt with no outcome after it means the run was killed
-	// during the call.
+	// called. An attempt with no outcome after it is an interrupted
+	// action, whose outcome is unknown: the run was killed during the
+	// call, or its context ended during the call and the one re-read that
+	// would have told the outcome failed too. An interrupted action never
+	// counts as done and never blocks: the next run that plans the user
+	// re-reads it, and reports already_applied when the seat is free (the
+	// reason names the interrupted run) or attempts it again. A user the
+	// vendor did free is no longer a candidate, so its attempt may stay
+	// the journal's last word; the seat is free all the same.
 	Attempt Outcome = "attempt"
 	// Applied means the vendor call freed the seat.
 	Applied Outcome = "applied"
@@ -39,8 +46,8 @@ const (
 	// Canceled means the re-read user was no longer a safe target; the
 	// reason says why.
 	Canceled Outcome = "canceled"
-	// Failed means the re-read or the vendor call failed; the next run
-	// tries again.
+	// Failed means the re-read or the vendor call failed, and the seat
+	// was not found free after the call; the next run tries again.
 	Failed Outcome = "failed"
 	// SkippedCap means the plan was larger than the cap and nothing was
 	// applied.
@@ -233,7 +240,7 @@ type Status struct {
 }
 
 // Interrupted reports whether the last entry is an attempt with no
-// outcome: the run was killed during the vendor call.
+// outcome: the outcome of the vendor call is unknown (see [Attempt]).
 func (s Status) Interrupted() bool { return s.Last.Outcome == Attempt }
 
 type userKey struct{ profile, user string }
