@@ -61,6 +61,7 @@ func NewScaledLimiter(perSecond float64, perMinute, burst int, scale float64) (*
 	}
 	l.sec = rate.NewLimiter(rate.Limit(perSecond/guard(time.Second).Seconds()), burst)
 	l.window = guard(time.Minute)
+	l.secWindow = guard(time.Second)
 	return l, nil
 }
 

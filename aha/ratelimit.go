@@ -25,8 +25,11 @@ const (
 // Limiter (WithRateLimiter) between every client of the same Aha! account,
 // since Aha! counts requests per account. It is safe for concurrent use.
 //
-// The per-second budget is a token bucket (golang.org/x/time/rate): at most
-// burst+perSecond requests start in any one-second window. The per-minute
+// The per-second budget is a token bucket (golang.org/x/time/rate), which
+// paces requests evenly, and a sliding window over the times requests
+// really started: at most max(burst, ⌊perSecond⌋) start in any one-second
+// window, however late the goroutines waiting for the bucket wake up. The
+// per-minute
 // budget is a sliding window of start times, exact over any 60 seconds: a
 // token bucket would either allow twice the budget in the first minute or
 // throttle to perMinute/60 from the start.
@@ -34,6 +37,13 @@ type Limiter struct {
 	sec       *rate.Limiter
 	perMinute int
 	window    time.Duration
+	// secCap requests may start in any secWindow, counted on the times
+	// requests really started: the token bucket paces reservations, and a
+	// goroutine woken late (a busy machine) would otherwise start close
+	// behind the next one and put one request too many in the server's
+	// one-second window.
+	secCap    int
+	secWindow time.Duration
 
 	mu      sync.Mutex
 	sent    []time.Time // start times within the window, ascending
@@ -59,6 +69,8 @@ func NewLimiter(perSecond float64, perMinute int, burst int) (*Limiter, error) {
 		sec:       rate.NewLimiter(rate.Limit(perSecond), burst),
 		perMinute: perMinute,
 		window:    time.Minute,
+		secCap:    max(burst, int(perSecond)),
+		secWindow: time.Second,
 	}, nil
 }
 
@@ -85,11 +97,30 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		// rate.Limiter refuses a wait that would pass ctx's deadline.
 		return fmt.Errorf("aha: rate limiter: %w", err)
 	}
-	l.mu.Lock()
-	l.pending--
-	l.sent = append(l.sent, time.Now())
-	l.mu.Unlock()
-	return nil
+	return l.startInSecond(ctx)
+}
+
+// startInSecond records the start once fewer than secCap requests started
+// in the last secWindow, releasing the minute slot held as pending.
+func (l *Limiter) startInSecond(ctx context.Context) error {
+	for {
+		l.mu.Lock()
+		now := time.Now()
+		if n := len(l.sent); n < l.secCap || now.Sub(l.sent[n-l.secCap]) >= l.secWindow {
+			l.pending--
+			l.sent = append(l.sent, now)
+			l.mu.Unlock()
+			return nil
+		}
+		wait := l.sent[len(l.sent)-l.secCap].Add(l.secWindow).Sub(now)
+		l.mu.Unlock()
+		if err := sleepCtx(ctx, wait); err != nil {
+			l.mu.Lock()
+			l.pending--
+			l.mu.Unlock()
+			return err
+		}
+	}
 }
 
 func (l *Limiter) takeMinuteSlot(ctx context.Context) error {
@@ -100,7 +131,10 @@ func (l *Limiter) takeMinuteSlot(ctx context.Context) error {
 		l.mu.Lock()
 		now := time.Now()
 		cut := 0
-		for cut < len(l.sent) && now.Sub(l.sent[cut]) >= l.window {
+		// Keep what either window still counts (the second window is the
+		// shorter one except in odd configurations).
+		keep := max(l.window, l.secWindow)
+		for cut < len(l.sent) && now.Sub(l.sent[cut]) >= keep {
 			cut++
 		}
 		if cut > 0 {
