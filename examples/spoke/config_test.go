@@ -97,6 +97,7 @@ const entsB = `[{"model":"Aha! Roadmaps","rights":30,"unit_cost":"708.00","curre
 // checks each profile's rows against a single-account run of the same
 // account, and the totals against the profiles' rows.
 func TestConfigTwoAccounts(t *testing.T) {
+	t.Parallel()
 	a, b := newCfgAccount(t, 11, 60), newCfgAccount(t, 22, 60)
 	dir := t.TempDir()
 	writeTestFile(t, dir, "a.json", entsA)
@@ -214,6 +215,7 @@ func TestConfigTwoAccounts(t *testing.T) {
 // TestConfigReclaim applies the plan per profile: each account disables its
 // own candidates, and one journal keeps both, keyed by profile.
 func TestConfigReclaim(t *testing.T) {
+	t.Parallel()
 	a, b := newCfgAccount(t, 31, 20), newCfgAccount(t, 32, 20)
 	dir := t.TempDir()
 	cfgPath := writeTestFile(t, dir, "accounts.json", `[

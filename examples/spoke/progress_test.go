@@ -49,6 +49,7 @@ func TestProgress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each has its own fake; the 1 s rate-limit waits overlap
 			srvURL, token := progressFake(t, len(tt.want) > 0)
 			base := []string{"-aha-url", srvURL, "-now", cfgNow.Format(time.RFC3339), "-format", "json"}
 			e := envOf(map[string]string{"AHA_TOKEN": token})

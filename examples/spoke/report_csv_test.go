@@ -55,6 +55,7 @@ func lookup(obj map[string]any, header string) (any, bool) {
 // of the same run: headers are JSON names, and values (ids, money as decimal
 // strings, times) are the JSON's.
 func TestCSVReport(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out")
 	// Above the cap: every action is listed, none is applied (no writes, fast).
 	args := []string{"-now", "2026-12-01T00:00:00Z", "-reclaim", "-quiet", "-max-reclaim", "2", "-inactive-days", "300"}

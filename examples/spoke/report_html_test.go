@@ -125,6 +125,7 @@ func checkSelfContained(t *testing.T, doc *html.Node, raw string) {
 }
 
 func TestHTMLReport(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "report.html")
 	// A plan above the cap applies nothing but lists every action.
 	r := demoReports(t, "html", out, "-max-reclaim", "2")
