@@ -299,7 +299,7 @@ func startFake(ctx context.Context, cfg config, users int) (*fakeProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "-serve", "-users", strconv.Itoa(users),
+	cmd := exec.CommandContext(ctx, exe, "-serve", "-users", strconv.Itoa(users), //nolint:gosec // G204: exe is this program (os.Executable), run again as the fake server
 		"-audits", strconv.FormatFloat(cfg.auditsRatio, 'g', -1, 64),
 		"-latency", cfg.latency.String(), "-scale", strconv.FormatFloat(cfg.scale, 'g', -1, 64))
 	cmd.Env = append(os.Environ(), tokenEnv+"="+tok)
