@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors matched with errors.Is against an *ErrorResponse.
@@ -236,6 +238,7 @@ func CheckResponse(r *http.Response) error {
 	} else {
 		msg, list, fields = parseErrorBody(data, r.Header.Get("Content-Type"))
 	}
+	msg, list, fields = cleanErrorText(msg, list, fields)
 	if r.StatusCode == http.StatusTooManyRequests {
 		wait, _ := serverDelay(r, time.Now())
 		if msg == "" && len(list) > 0 {
@@ -316,6 +319,43 @@ func parseErrorBody(data []byte, contentType string) (msg string, list []string,
 		}
 	}
 	return msg, list, fields
+}
+
+// maxErrorText bounds each message taken from an error body.
+const maxErrorText = 300
+
+// cleanErrorText makes the server's words safe to print on one line:
+// control characters (newlines, terminal escapes) become spaces, and each
+// message is cut to maxErrorText runes.
+func cleanErrorText(msg string, list []string, fields map[string][]string) (string, []string, map[string][]string) {
+	msg = cleanText(msg)
+	for i := range list {
+		list[i] = cleanText(list[i])
+	}
+	if len(fields) > 0 {
+		out := make(map[string][]string, len(fields))
+		for k, ms := range fields {
+			for i := range ms {
+				ms[i] = cleanText(ms[i])
+			}
+			out[cleanText(k)] = ms
+		}
+		fields = out
+	}
+	return msg, list, fields
+}
+
+func cleanText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) > maxErrorText {
+		s = string([]rune(s)[:maxErrorText]) + "…"
+	}
+	return s
 }
 
 func rawString(raw json.RawMessage) string {
