@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // Fuzz targets for what the client decodes from Aha!: error bodies, users
@@ -53,7 +54,8 @@ func fuzzClient(t *testing.T, ft *fuzzTransport) (*Client, string) {
 }
 
 // FuzzErrorBody: any non-2xx answer becomes a typed error that never
-// carries the request's token, and whose status matches the response.
+// carries the request's token or the body's control characters, stays
+// short, and whose status matches the response.
 func FuzzErrorBody(f *testing.F) {
 	f.Add(400, "application/json", `{"error":"Bad request"}`)
 	f.Add(401, "text/html", "<!DOCTYPE html><html><body>401 Unauthorized</body></html>")
@@ -80,6 +82,12 @@ func FuzzErrorBody(f *testing.F) {
 		msg := err.Error()
 		if strings.Contains(msg, "fuzzsecret") || strings.Contains(msg, "access_token=leak") {
 			t.Fatalf("error text carries a secret: %s", msg)
+		}
+		if strings.ContainsFunc(msg, unicode.IsControl) {
+			t.Fatalf("error text carries control characters from the body: %q", msg)
+		}
+		if len(msg) > 4000 {
+			t.Fatalf("error text is %d bytes long", len(msg))
 		}
 		var er *ErrorResponse
 		var rl *RateLimitError

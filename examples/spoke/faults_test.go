@@ -314,6 +314,9 @@ func faultCases() []faultCase {
 		)
 	}
 	cases = append(cases,
+		faultCase{name: "500 whose message is 100 KB over several lines with terminal escapes", script: on(rUsers, 2, ahatest.Fault{Status: 500,
+			Body: `{"error":"first line\nspoke: a forged second line \u001b[31mred\u001b[0m ` + strings.Repeat("x", 100<<10) + `"}`}),
+			want: failsNaming, cause: []string{"downloading the account's users", "500 Internal Server Error", "first line"}},
 		faultCase{name: "429 asking for longer than the client's cap", script: on(rUsers, 2, ahatest.RateLimited(time.Hour)),
 			want: failsNaming, cause: []string{"downloading the account's users", "rate limited (429)"}},
 		faultCase{name: "429 on every request until the retries run out", script: from(rAudits, 2, ahatest.Fault{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}}}),
@@ -462,7 +465,13 @@ func checkOutcome(t *testing.T, tc faultCase, r relResult, want string) {
 			}
 		}
 		if len(lines) > 2 || (len(lines) == 2 && !strings.HasPrefix(lines[1], "  what to do: ")) {
-			t.Errorf("want one error line (and one hint), got:\n%s", r.stderr)
+			t.Errorf("want one error line (and one hint), got:\n%.2000s", r.stderr)
+		}
+		if len(first) > 2000 {
+			t.Errorf("error line is %d bytes long; the server's text must be cut short", len(first))
+		}
+		if strings.ContainsFunc(r.stderr, func(c rune) bool { return c < ' ' && c != '\n' }) {
+			t.Errorf("stderr carries control characters (terminal escapes) from the server: %q", truncate(r.stderr, 300))
 		}
 	case unknownStaysUnknown:
 		if r.code != 0 {
