@@ -55,7 +55,16 @@ func DecodeEntitlements(data []byte, name string, cat *Catalog) ([]Entitlement, 
 		return fail(0, "", fmt.Sprintf("is larger than %d bytes", MaxEntitlementsFileSize))
 	}
 	if !utf8.Valid(data) {
-		return fail(0, "", "is not valid UTF-8")
+		off := 0
+		for off < len(data) {
+			r, size := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			off += size
+		}
+		line := bytes.Count(data[:off], []byte("\n")) + 1
+		return fail(0, "", fmt.Sprintf("is not valid UTF-8 (the first invalid byte is on line %d, byte %d of the file)", line, off+1))
 	}
 	// Editors on some systems start UTF-8 files with a byte order mark.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
