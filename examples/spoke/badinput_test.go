@@ -62,7 +62,7 @@ func TestBadInput(t *testing.T) {
 		{name: "repeated field", file: &file{"e.json", ents(rec(`"rights":2,"rights":3`)), 0o600},
 			args: []string{"-entitlements", "$F"}, code: 2, want: []string{"$F", "record 2", `field "rights"`}},
 		{name: "invalid UTF-8", file: &file{"e.json", ents(rec(`"rights":2,"cost_center":"R&D ` + "\xff\xfe" + `"`)), 0o600},
-			args: []string{"-entitlements", "$F"}, code: 2, want: []string{"$F", "UTF-8"}},
+			args: []string{"-entitlements", "$F"}, code: 2, want: []string{"$F", "UTF-8", "line 2"}},
 		{name: "many megabytes", file: &file{"e.json", "[" + strings.Repeat(good+",\n", (9<<20)/len(good)) + good + "]", 0o600},
 			args: []string{"-entitlements", "$F"}, code: 2, want: []string{"$F", "larger than"}},
 		{name: "empty entitlements file", file: &file{"e.json", "", 0o600},
