@@ -168,6 +168,16 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	default:
 		return nil, usagef("-format %q is not supported: want text, json, csv or html", o.format)
 	}
+	// A bad -o stops the run here, before anything is read or reclaimed.
+	if o.out != "" {
+		check := checkOutput
+		if o.format == "csv" {
+			check = checkOutputDir
+		}
+		if err := check(o.out); err != nil {
+			return nil, &usageError{msg: err.Error()}
+		}
+	}
 	if o.maxReclaim < 0 {
 		return nil, usagef("-max-reclaim %d is negative: want 0 (no cap) or more", o.maxReclaim)
 	}

@@ -25,7 +25,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -102,8 +101,8 @@ func fail(stderr io.Writer, err error) int {
 	return 1
 }
 
-// writeReport writes the report to -o (atomically: a temporary file renamed
-// into place; for csv, a directory of files each written so) or to stdout.
+// writeReport writes the report to -o (see writeOutput; for csv, a
+// directory of files each written so) or to stdout.
 func writeReport(o *options, stdout io.Writer, r *Report) error {
 	var write func(io.Writer, *Report) error
 	switch o.format {
@@ -119,27 +118,5 @@ func writeReport(o *options, stdout io.Writer, r *Report) error {
 	if o.out == "" {
 		return write(stdout, r)
 	}
-	return writeFileAtomic(o.out, func(w io.Writer) error { return write(w, r) })
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory, renamed into place once complete.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".spoke-report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil { //nolint:gosec // a report is meant to be read and shared
-		return err
-	}
-	return os.Rename(f.Name(), path) //nolint:gosec // G703: the path is the report file the user named with -o
+	return writeOutput(o.out, func(w io.Writer) error { return write(w, r) })
 }
