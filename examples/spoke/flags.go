@@ -23,6 +23,17 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
 
+// The years -now accepts: a time outside them is a typo (or a zero time),
+// never an evaluation anyone means.
+const (
+	minNowYear = 2000
+	maxNowYear = 2199
+)
+
+// nowTolerance is how far -now may be from the clock in a -reclaim run:
+// a reclaim acts on the account as it is now.
+const nowTolerance = 10 * time.Minute
+
 // options is the parsed command line.
 type options struct {
 	ahaURL        string // empty: the embedded demo account
@@ -155,6 +166,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 			return nil, usagef("-now %q is not an RFC 3339 time such as 2026-12-01T00:00:00Z", nowS)
 		}
 		o.now = t.UTC()
+		if y := o.now.Year(); y < minNowYear || y > maxNowYear {
+			return nil, usagef("-now %q is out of range: want a time in the years %d to %d", nowS, minNowYear, maxNowYear)
+		}
 	}
 	if o.inactiveDays < 1 || o.inactiveDays > 3650 {
 		return nil, usagef("-inactive-days %d is out of range: want 1 to 3650", o.inactiveDays)

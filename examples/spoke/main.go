@@ -50,6 +50,10 @@ func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
 	if e.clock == nil {
 		e.clock = time.Now
 	}
+	if err := checkNowForReclaim(o, e.clock()); err != nil {
+		fmt.Fprintf(e.stderr, "spoke: %v\n", err)
+		return 2
+	}
 	now := o.now
 	if now.IsZero() {
 		now = e.clock().UTC().Truncate(time.Second)
@@ -89,6 +93,44 @@ func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// checkNowForReclaim refuses a -now far from the clock in a -reclaim run:
+// the rule would judge users by another time (a -now in the future makes
+// everyone inactive) while the reclaim disables them today.
+func checkNowForReclaim(o *options, clock time.Time) error {
+	if !o.reclaim || o.now.IsZero() {
+		return nil
+	}
+	d := o.now.Sub(clock)
+	if d <= nowTolerance && d >= -nowTolerance {
+		return nil
+	}
+	side := "ahead of"
+	if d < 0 {
+		side, d = "behind", -d
+	}
+	return usagef("-now %s is %s %s the clock: -reclaim acts on the account as it is now; drop -now or the -reclaim",
+		o.now.Format(time.RFC3339), spanText(d), side)
+}
+
+// spanText says a duration in the largest whole unit that reads well:
+// days, hours or minutes.
+func spanText(d time.Duration) string {
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d >= 48*time.Hour:
+		return plural(int64(d/(24*time.Hour)), "day")
+	case d >= 2*time.Hour:
+		return plural(int64(d/time.Hour), "hour")
+	default:
+		return plural(int64(d/time.Minute), "minute")
+	}
 }
 
 func fail(stderr io.Writer, err error) int {

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -58,12 +59,14 @@ func TestCSVReport(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out")
 	// Above the cap: every action is listed, none is applied (no writes, fast).
+	// -reclaim needs -now within minutes of the clock: the clock says the same.
 	args := []string{"-now", "2026-12-01T00:00:00Z", "-reclaim", "-quiet", "-max-reclaim", "2", "-inactive-days", "300"}
-	code, _, errs := spokeRun(t, env{}, append(args, "-format", "csv", "-o", dir))
+	e := env{clock: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }}
+	code, _, errs := spokeRun(t, e, append(args, "-format", "csv", "-o", dir))
 	if code != 0 {
 		t.Fatalf("csv: exit %d:\n%s", code, errs)
 	}
-	code, js, errs := spokeRun(t, env{}, append(args, "-format", "json"))
+	code, js, errs := spokeRun(t, e, append(args, "-format", "json"))
 	if code != 0 {
 		t.Fatalf("json: exit %d:\n%s", code, errs)
 	}

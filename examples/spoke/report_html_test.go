@@ -18,12 +18,14 @@ import (
 // report. The demo is deterministic for a given -now.
 func demoReports(t *testing.T, format, out string, extra ...string) *Report {
 	t.Helper()
+	// -reclaim needs -now within minutes of the clock: the clock says the same.
 	args := append([]string{"-now", "2026-12-01T00:00:00Z", "-reclaim", "-quiet"}, extra...)
-	code, js, errs := spokeRun(t, env{}, append(args, "-format", "json"))
+	e := env{clock: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }}
+	code, js, errs := spokeRun(t, e, append(args, "-format", "json"))
 	if code != 0 {
 		t.Fatalf("json: exit %d:\n%s", code, errs)
 	}
-	code, _, errs = spokeRun(t, env{}, append(args, "-format", format, "-o", out))
+	code, _, errs = spokeRun(t, e, append(args, "-format", format, "-o", out))
 	if code != 0 {
 		t.Fatalf("%s: exit %d:\n%s", format, code, errs)
 	}
