@@ -186,6 +186,7 @@ type account struct {
 	applied *reclaim.Report
 	journal string
 	notes   []string
+	warns   []warning // the command's own warnings about this account
 }
 
 func (a *account) name() string { return a.conn.profile }
@@ -205,6 +206,7 @@ type job struct {
 	before reconcile.Result
 	after  reconcile.Result
 	notes  []string
+	warns  []warning // the command's own warnings about the whole run
 }
 
 // applied reports whether any reclaim ran.
@@ -253,6 +255,7 @@ func (j *job) run(ctx context.Context, e env, prog *observer) error {
 		}
 	}
 	prog.done()
+	j.checkProtect()
 
 	j.input = reconcile.Input{
 		Now:          j.now,
@@ -359,7 +362,39 @@ func (j *job) download(ctx context.Context, a *account, prog *observer) error {
 	users := mergeActivity(d.Users, pull)
 	a.prof = reconcile.FromDownload(a.name(), &sam.Download{Self: d.Self, Users: users, Warnings: d.Warnings}, pull)
 	a.notes = append(a.notes, d.Warnings...)
+	if !j.o.now.IsZero() {
+		if n := afterNow(users, j.now); n > 0 {
+			a.warns = append(a.warns, nowWarning(j.tag(a), j.now, n))
+		}
+	}
 	return nil
+}
+
+// tag is a's profile name in a -config run (where report rows carry their
+// profile), else "".
+func (j *job) tag(a *account) string {
+	if j.o.multi() {
+		return a.name()
+	}
+	return ""
+}
+
+// checkProtect warns of each protect entry that matches no user: one of
+// -protect or -protect-file matching no user of any account, or a config
+// profile's entry matching no user of its account.
+func (j *job) checkProtect() {
+	all := make([][]sam.User, len(j.accts))
+	for i, a := range j.accts {
+		all[i] = a.prof.Users
+	}
+	for _, x := range unmatchedProtect(j.o.protect, all...) {
+		j.warns = append(j.warns, protectWarning("", x, "-protect or -protect-file"))
+	}
+	for _, a := range j.accts {
+		for _, x := range unmatchedProtect(a.spec.protect, a.prof.Users) {
+			a.warns = append(a.warns, protectWarning(j.tag(a), x, "the config's protect list"))
+		}
+	}
 }
 
 func (j *job) reclaim(ctx context.Context, e env, a *account) error {

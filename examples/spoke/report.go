@@ -294,6 +294,10 @@ func buildReport(j *job) *Report {
 	for _, n := range j.notes {
 		r.Warnings = append(r.Warnings, warning{Code: "note", Message: n})
 	}
+	for _, a := range j.accts {
+		r.Warnings = append(r.Warnings, a.warns...)
+	}
+	r.Warnings = append(r.Warnings, j.warns...)
 	return r
 }
 

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/samspoke/samspoke/aha/ahatest"
+	"github.com/samspoke/samspoke/sam"
+)
+
+// TestNowBeforeData checks the warning of a -now earlier than the
+// account's data: it counts the users active or created after -now.
+func TestNowBeforeData(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	f := newFake(t, acct, testNow)
+	past := testNow.Add(-30 * 24 * time.Hour)
+	want := 0
+	for _, u := range acct.Clone().Users {
+		if lastSeen(u).After(past) || u.CreatedAt.After(past) {
+			want++
+		}
+	}
+	if want == 0 {
+		t.Fatal("the demo account has no activity in its last 30 days")
+	}
+	r := runSpoke(t, nil, []string{"-aha-url", f.srv.URL, "-now", past.Format(time.RFC3339), "-format", "json"},
+		map[string]string{"AHA_TOKEN": f.token}, f.wire, f.token)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	got := warningsOf(decodeReport(t, r.stdout), warnNowBeforeData)
+	wantMsg := fmt.Sprintf("%d users were active or created after it", want)
+	if len(got) != 1 || !strings.Contains(got[0], wantMsg) {
+		t.Errorf("warnings %s: %q, want one saying %q", warnNowBeforeData, got, wantMsg)
+	}
+	// -now at the data's end: no such warning.
+	r = f.run(nil, "-format", "json")
+	if got := warningsOf(decodeReport(t, r.stdout), warnNowBeforeData); len(got) != 0 {
+		t.Errorf("-now at the clock: warnings %q", got)
+	}
+}
+
+func warningsOf(r *jsonReport, code string) []string {
+	var out []string
+	for _, w := range r.Warnings {
+		if w.Code == code {
+			out = append(out, w.Message)
+		}
+	}
+	return out
+}
+
+// TestProtectUnmatched checks that a protect entry matching no user is
+// reported, whether it comes from -protect or -protect-file, and that an
+// entry matching a user by id or by email (any case) is not.
+func TestProtectUnmatched(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	f := newFake(t, acct, testNow)
+	users := acct.Clone().Users
+	byID, byEmail := users[3].ID, strings.ToUpper(" "+users[4].Email)
+	file := writeFile(t, "protect.txt", "# safety list\n"+byID+"\ntypo@exampel.com\n")
+	r := f.run(nil, "-format", "json", "-protect", "cfo@example.com,"+byEmail, "-protect-file", file)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	got := warningsOf(decodeReport(t, r.stdout), warnProtectUnmatched)
+	want := []string{`"cfo@example.com"`, `"typo@exampel.com"`}
+	if len(got) != len(want) {
+		t.Fatalf("warnings %s: %q, want one for each of %v", warnProtectUnmatched, got, want)
+	}
+	for i := range want {
+		if !strings.Contains(got[i], want[i]) {
+			t.Errorf("warning %d: %q, want it to name %s", i, got[i], want[i])
+		}
+	}
+}
+
+func TestUnmatchedProtect(t *testing.T) {
+	t.Parallel()
+	users := [][]sam.User{{{ExternalID: "1", Email: "Ann@Example.com"}}, {{ExternalID: "22"}}}
+	got := unmatchedProtect([]string{" ann@example.COM ", "22", "2", "x@y.z", "2", ""}, users...)
+	if diff := cmp.Diff([]string{"2", "x@y.z"}, got); diff != "" {
+		t.Errorf("unmatched (-want +got):\n%s", diff)
+	}
+}
