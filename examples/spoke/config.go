@@ -36,9 +36,15 @@ type configProfile struct {
 }
 
 var (
-	profileNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+	// profileNameRE is a profile name: it names the default journal file,
+	// so it is one path element that cannot climb (1 to 64 of
+	// [A-Za-z0-9._-], not starting with '.').
+	profileNameRE = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$`)
 	envNameRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
+
+// profileNameRule says what profileNameRE wants.
+const profileNameRule = "want 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (it names the journal file)"
 
 // maxConfigBytes caps a -config file: it lists accounts, not users.
 const maxConfigBytes = 1 << 20
@@ -91,7 +97,7 @@ func parseConfig(data []byte, path string, defaultDays int) ([]accountSpec, erro
 	for i, p := range profiles {
 		where := fmt.Sprintf("-config %s: profile %d", path, i+1)
 		if !profileNameRE.MatchString(p.Name) {
-			return nil, usagef("%s: name %q: want letters, digits, '.', '_' or '-' (it names the journal file)", where, truncate(p.Name, 40))
+			return nil, usagef("%s: name %q: %s", where, truncate(p.Name, 40), profileNameRule)
 		}
 		where = fmt.Sprintf("-config %s: profile %q", path, p.Name)
 		key := strings.ToLower(p.Name)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -170,6 +171,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 			return nil, usagef("-now %q is out of range: want a time in the years %d to %d", nowS, minNowYear, maxNowYear)
 		}
 	}
+	if set["profile"] && !profileNameRE.MatchString(o.profile) {
+		return nil, usagef("-profile %q: %s", truncate(o.profile, 40), profileNameRule)
+	}
 	if o.inactiveDays < 1 || o.inactiveDays > 3650 {
 		return nil, usagef("-inactive-days %d is out of range: want 1 to 3650", o.inactiveDays)
 	}
@@ -211,11 +215,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		}
 		o.protect = append(o.protect, list...)
 	}
-	if o.requestsPerS < 0 || o.requestsPerS > 20 {
-		return nil, usagef("-rate %v is out of range: want more than 0 and at most Aha!'s 20 a second", o.requestsPerS)
+	if math.IsNaN(o.requestsPerS) || o.requestsPerS < 0 || o.requestsPerS > 20 {
+		return nil, usagef("-rate %v is out of range: want at most Aha!'s 20 a second (0: the default, 18)", o.requestsPerS)
 	}
 	if o.requestsPerMn < 0 || o.requestsPerMn > 300 {
-		return nil, usagef("-rate-per-minute %d is out of range: want at most Aha!'s 300 a minute", o.requestsPerMn)
+		return nil, usagef("-rate-per-minute %d is out of range: want at most Aha!'s 300 a minute (0: the default, 280)", o.requestsPerMn)
 	}
 	if o.verbose && o.quiet {
 		return nil, usagef("-v and -quiet contradict each other: choose one")
@@ -330,10 +334,29 @@ func profileName(accountURL string) string {
 	}
 	host := u.Hostname()
 	if isLoopback(host) {
-		return "local-" + strings.ReplaceAll(u.Host, ":", "-")
+		return safeProfileName("local-" + strings.ReplaceAll(u.Host, ":", "-"))
 	}
 	if i := strings.IndexByte(host, '.'); i > 0 {
-		return host[:i]
+		host = host[:i]
 	}
-	return host
+	return safeProfileName(host)
+}
+
+// safeProfileName maps a name derived from a URL onto profileNameRE: any
+// other character becomes '-'.
+func safeProfileName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' && i > 0
+		if !ok {
+			b[i] = '-'
+		}
+	}
+	if len(b) == 0 {
+		return "aha"
+	}
+	if len(b) > 64 {
+		b = b[:64]
+	}
+	return string(b)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -32,6 +33,66 @@ func TestHelp(t *testing.T) {
 		"profile", "protect", "protect-file", "quiet", "rate", "rate-per-minute", "reclaim", "reclaim-mode", "token-file", "v"} {
 		if !names[want] {
 			t.Errorf("-h does not list -%s", want)
+		}
+	}
+}
+
+// TestFlagValues checks flag values that must be usage errors (exit 2,
+// one line naming the flag) and the edge values that must be accepted.
+func TestFlagValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string // "" when the flags are accepted
+	}{
+		{[]string{"-profile", "../../../../tmp/pwned"}, "-profile"},
+		{[]string{"-profile", ".hidden"}, "not starting with '.'"},
+		{[]string{"-profile", ""}, "-profile"},
+		{[]string{"-profile", "a/b"}, "-profile"},
+		{[]string{"-profile", strings.Repeat("p", 65)}, "1 to 64"},
+		{[]string{"-profile", strings.Repeat("p", 64)}, ""},
+		{[]string{"-profile", "acme-prod_2.eu"}, ""},
+		{[]string{"-profile", "_x"}, ""},
+		{[]string{"-rate", "NaN"}, "-rate"},
+		{[]string{"-rate", "Inf"}, "-rate"},
+		{[]string{"-rate", "-Inf"}, "-rate"},
+		{[]string{"-rate", "-1"}, "-rate"},
+		{[]string{"-rate", "20.5"}, "-rate"},
+		{[]string{"-rate", "0"}, ""},
+		{[]string{"-rate", "20"}, ""},
+		{[]string{"-rate", "0.5"}, ""},
+		{[]string{"-rate-per-minute", "-1"}, "0: the default"},
+	}
+	for _, tt := range tests {
+		_, err := parseFlags(tt.args, func(string) string { return "" }, nil)
+		var ue *usageError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%q: %v, want accepted", tt.args, err)
+		case tt.want != "" && (!errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%q: error %v, want a usage error saying %q", tt.args, err, tt.want)
+		}
+	}
+	// The message for -rate says what 0 means rather than refusing it.
+	_, err := parseFlags([]string{"-rate", "-1"}, func(string) string { return "" }, nil)
+	if err == nil || strings.Contains(err.Error(), "more than 0") || !strings.Contains(err.Error(), "0: the default") {
+		t.Errorf("-rate -1: %v", err)
+	}
+}
+
+// TestProfileNameSafe checks that a profile derived from the account URL
+// is always a safe journal file name.
+func TestProfileNameSafe(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://acme.aha.io":          "acme",
+		"http://127.0.0.1:8080":        "local-127.0.0.1-8080",
+		"http://[::1]:8080":            "local----1--8080",
+		"https://xn--bcher-kva.aha.io": "xn--bcher-kva",
+	} {
+		got := profileName(in)
+		if got != want || !profileNameRE.MatchString(got) {
+			t.Errorf("profileName(%q) = %q, want %q (matching the profile name rule)", in, got, want)
 		}
 	}
 }
