@@ -178,6 +178,7 @@ type jsonCand struct {
 	Email          string `json:"email"`
 	Model          string `json:"model"`
 	Reason         string `json:"reason"`
+	State          string `json:"state"`
 }
 
 type jsonProt struct {
@@ -205,6 +206,7 @@ type jsonReclaim struct {
 	Interrupted bool           `json:"interrupted"`
 	Counts      map[string]int `json:"counts"`
 	Freed       []string       `json:"freed"`
+	Unresolved  []string       `json:"unresolved"`
 }
 
 type jsonAction struct {
@@ -816,7 +818,7 @@ func TestOutputFlags(t *testing.T) {
 	}
 	for _, s := range []string{
 		"License positions", modelRoadmaps, modelDevelop,
-		fmt.Sprintf("Reclamation candidates: %d", len(rep.Candidates)),
+		fmt.Sprintf("Reclamation candidates: %d seats of %d users", len(rep.Candidates), len(want)),
 		"dry run", testNow.Format(time.RFC3339),
 	} {
 		if !strings.Contains(r.stdout, s) {

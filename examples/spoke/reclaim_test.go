@@ -50,6 +50,20 @@ func trimPlan(t *testing.T, acct *ahatest.Account, now time.Time, keep int) []st
 	return kept
 }
 
+// candidateStates maps each candidate's user to its state; a user's
+// candidates (one per model) must agree.
+func candidateStates(t *testing.T, rep *jsonReport) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, c := range rep.Candidates {
+		if prev, ok := out[c.ExternalUserID]; ok && prev != c.State {
+			t.Errorf("user %s: candidates in states %s and %s", c.ExternalUserID, prev, c.State)
+		}
+		out[c.ExternalUserID] = c.State
+	}
+	return out
+}
+
 // journalEntry is one line of the journal as a test reads it.
 type journalEntry struct {
 	Time    time.Time `json:"time"`
@@ -283,6 +297,11 @@ func TestReclaimOverCap(t *testing.T) {
 			t.Errorf("over the cap: %s %s, want skipped_cap", a.ExternalUserID, a.Outcome)
 		}
 	}
+	for id, st := range candidateStates(t, rep) {
+		if st != "ready" {
+			t.Errorf("over the cap: candidate %s is %s, want ready", id, st)
+		}
+	}
 	if n := f.srv.Stats().ByRoute["PUT /users/{id}"]; n != 0 {
 		t.Errorf("over the cap: %d PUTs, want 0", n)
 	}
@@ -471,6 +490,15 @@ func TestReclaimRechecks(t *testing.T) {
 	if diff := cmp.Diff(wantOut, actionOutcomes(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
+	// Each candidate ends in the hub's state for its user's outcome.
+	wantState := map[string]string{loggedIn: "closed_canceled", disabledElsewhere: "closed_complete", flaky: "closed_complete",
+		plain: "closed_complete", demoted: "closed_canceled", promoted: "closed_canceled"}
+	if diff := cmp.Diff(wantState, candidateStates(t, rep)); diff != "" {
+		t.Errorf("candidate states (-want +got):\n%s", diff)
+	}
+	if rep.Reclaim == nil || rep.Reclaim.Unresolved == nil || len(rep.Reclaim.Unresolved) != 0 {
+		t.Errorf("reclaim.unresolved: want [] in a complete run, got %+v", rep.Reclaim)
+	}
 	if diff := cmp.Diff(map[string]int{flaky: 2, plain: 1}, f.wire.puts()); diff != "" {
 		t.Errorf("PUTs per user (-want +got):\n%s", diff)
 	}
@@ -538,6 +566,10 @@ func TestReclaimFailure(t *testing.T) {
 	want := map[string]string{kept[0]: "applied", bad: "failed", kept[2]: "applied"}
 	if diff := cmp.Diff(want, actionOutcomes(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	wantState := map[string]string{kept[0]: "closed_complete", bad: "attention_required", kept[2]: "closed_complete"}
+	if diff := cmp.Diff(wantState, candidateStates(t, rep)); diff != "" {
+		t.Errorf("candidate states (-want +got):\n%s", diff)
 	}
 	for _, a := range rep.Actions {
 		if (a.Outcome == "failed") != (a.Error != "") {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -114,6 +115,10 @@ type reclaimBlock struct {
 	Interrupted bool           `json:"interrupted"`
 	Counts      reclaim.Counts `json:"counts"`
 	Freed       []string       `json:"freed"`
+	// Unresolved lists the users whose outcome is unknown: the call was
+	// cut short and the user could not be re-read. Their candidates are
+	// awaiting_revocation; the next run re-reads them.
+	Unresolved []string `json:"unresolved"`
 }
 
 type action struct {
@@ -221,6 +226,7 @@ func buildReport(j *job) *Report {
 			if !mine(a, c.Profile) {
 				continue
 			}
+			c = candidateAfter(c, a.applied, j.now)
 			r.Candidates = append(r.Candidates, candidate{
 				Profile: tag(c.Profile), ExternalUserID: c.ExternalUserID, Email: c.Email, Model: c.Model, Reason: c.Reason,
 				InactiveDays: c.InactiveDays, LastActivity: timePtr(c.LastActivity), State: string(c.State),
@@ -246,7 +252,8 @@ func buildReport(j *job) *Report {
 		if a.applied != nil {
 			x := a.applied
 			block = &reclaimBlock{Mode: string(x.Mode), Planned: x.Planned, MaxActions: x.MaxActions,
-				CapExceeded: x.CapExceeded, Interrupted: x.Interrupted, Counts: x.Counts, Freed: append([]string{}, x.Freed...)}
+				CapExceeded: x.CapExceeded, Interrupted: x.Interrupted, Counts: x.Counts, Freed: append([]string{}, x.Freed...),
+				Unresolved: append([]string{}, x.Unresolved...)}
 			for _, act := range x.Actions {
 				r.Actions = append(r.Actions, action{Profile: tag(a.name()), ExternalUserID: act.ExternalUserID, Email: act.Email, Action: string(act.Action),
 					Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: act.Models})
@@ -299,6 +306,58 @@ func buildReport(j *job) *Report {
 	}
 	r.Warnings = append(r.Warnings, j.warns...)
 	return r
+}
+
+// candidateAfter moves a candidate through the hub's states by the outcome
+// of its user's reclaim action in rep (nil: no reclaim ran; it stays
+// ready):
+//   - applied, already_applied: awaiting_revocation, then closed_complete;
+//   - failed: awaiting_revocation, then attention_required (a person must
+//     look; the next run tries again);
+//   - canceled (the user came back, or lost the seat meanwhile):
+//     closed_canceled;
+//   - unresolved (the call was cut short and its outcome is unknown):
+//     awaiting_revocation, until a run re-reads the user;
+//   - skipped_cap, or not reached: ready.
+func candidateAfter(c sam.Candidate, rep *reclaim.Report, at time.Time) sam.Candidate {
+	if rep == nil {
+		return c
+	}
+	var path []sam.CandidateState
+	if slices.Contains(rep.Unresolved, c.ExternalUserID) {
+		path = []sam.CandidateState{sam.AwaitingRevocation}
+	}
+	for _, act := range rep.Actions {
+		if act.ExternalUserID != c.ExternalUserID {
+			continue
+		}
+		switch act.Outcome {
+		case reclaim.Applied, reclaim.AlreadyApplied:
+			path = []sam.CandidateState{sam.AwaitingRevocation, sam.ClosedComplete}
+		case reclaim.Failed:
+			path = []sam.CandidateState{sam.AwaitingRevocation, sam.AttentionRequired}
+		case reclaim.Canceled:
+			path = []sam.CandidateState{sam.ClosedCanceled}
+		}
+	}
+	for _, to := range path {
+		next, err := c.Transition(to, at)
+		if err != nil {
+			break // an impossible move: keep the last state reached
+		}
+		c = next
+	}
+	return c
+}
+
+// seatsAndUsers counts candidates (seats: one per user and model) and the
+// distinct users holding them.
+func seatsAndUsers(cs []candidate) (seats, users int) {
+	seen := map[[2]string]bool{}
+	for _, c := range cs {
+		seen[[2]string{c.Profile, c.ExternalUserID}] = true
+	}
+	return len(cs), len(seen)
 }
 
 // positionLabel names a position's row: the model, and in a -config run
@@ -377,19 +436,31 @@ func writeText(w io.Writer, r *Report) error {
 	}
 	tw.Flush()
 
-	fmt.Fprintf(&b, "\nReclamation candidates: %d\n", len(r.Candidates))
+	seats, users := seatsAndUsers(r.Candidates)
+	fmt.Fprintf(&b, "\nReclamation candidates: %s of %s\n", plural(seats, "seat"), plural(users, "user"))
 	if len(r.Candidates) > 0 {
+		// After a reclaim, each candidate's state says where it ended.
+		states := !r.DryRun
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		var head []string
 		if r.Profiles != nil {
-			fmt.Fprintln(tw, "Profile\tUser id\tEmail\tModel\tReason")
-		} else {
-			fmt.Fprintln(tw, "User id\tEmail\tModel\tReason")
+			head = append(head, "Profile")
 		}
+		head = append(head, "User id", "Email", "Model", "Reason")
+		if states {
+			head = append(head, "State")
+		}
+		fmt.Fprintln(tw, strings.Join(head, "\t"))
 		for _, c := range r.Candidates {
+			var row []string
 			if r.Profiles != nil {
-				fmt.Fprintf(tw, "%s\t", c.Profile)
+				row = append(row, c.Profile)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ExternalUserID, c.Email, c.Model, c.Reason)
+			row = append(row, c.ExternalUserID, c.Email, c.Model, c.Reason)
+			if states {
+				row = append(row, c.State)
+			}
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
 		}
 		tw.Flush()
 	}
@@ -411,13 +482,7 @@ func writeText(w io.Writer, r *Report) error {
 	}
 
 	if r.Reclaim != nil {
-		c := r.Reclaim.Counts
-		fmt.Fprintf(&b, "\nReclaim (%s): planned %d, applied %d, already applied %d, canceled %d, failed %d, skipped by the cap %d\n",
-			r.Reclaim.Mode, r.Reclaim.Planned, c.Applied, c.AlreadyApplied, c.Canceled, c.Failed, c.SkippedCap)
-		if r.Reclaim.CapExceeded {
-			fmt.Fprintf(&b, "  The plan has %d actions, above the cap of %d: none was applied. Raise -max-reclaim, or lift it with -max-reclaim 0.\n",
-				r.Reclaim.Planned, r.Reclaim.MaxActions)
-		}
+		writeReclaimCounts(&b, "", r.Reclaim)
 		if len(r.Actions) > 0 {
 			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "User id\tEmail\tAction\tOutcome\tDetail")
@@ -432,6 +497,12 @@ func writeText(w io.Writer, r *Report) error {
 		}
 	}
 
+	for _, p := range r.Profiles {
+		if p.Reclaim != nil {
+			writeReclaimCounts(&b, " ["+p.Name+"]", p.Reclaim)
+		}
+	}
+
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(&b, "\nWarnings: %d\n", len(r.Warnings))
 		for _, w := range r.Warnings {
@@ -440,4 +511,28 @@ func writeText(w io.Writer, r *Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeReclaimCounts writes a reclaim block's summary lines; label names
+// the profile in a -config run.
+func writeReclaimCounts(b *strings.Builder, label string, x *reclaimBlock) {
+	c := x.Counts
+	fmt.Fprintf(b, "\nReclaim%s (%s): planned %d, applied %d, already applied %d, canceled %d, failed %d, skipped by the cap %d, unresolved %d\n",
+		label, x.Mode, x.Planned, c.Applied, c.AlreadyApplied, c.Canceled, c.Failed, c.SkippedCap, len(x.Unresolved))
+	if x.CapExceeded {
+		fmt.Fprintf(b, "  The plan has %d actions, above the cap of %d: none was applied. Raise -max-reclaim, or lift it with -max-reclaim 0.\n",
+			x.Planned, x.MaxActions)
+	}
+	if len(x.Unresolved) > 0 {
+		fmt.Fprintf(b, "  Unresolved (the call was cut short and the user could not be re-read; whether the seat was freed is unknown; the next run re-reads them): %s\n",
+			strings.Join(x.Unresolved, ", "))
+	}
+}
+
+// plural says n things.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -19,6 +19,10 @@ var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template
 	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"dash":    orDash,
 	"pct":     pct,
+	"seatsOfUsers": func(cs []candidate) string {
+		seats, users := seatsAndUsers(cs)
+		return plural(seats, "seat") + " of " + plural(users, "user")
+	},
 	"timeOr": func(t *time.Time) string {
 		if t == nil {
 			return "—"

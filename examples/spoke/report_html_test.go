@@ -190,7 +190,11 @@ func TestHTMLReport(t *testing.T) {
 
 	var wantCands [][]string
 	for _, c := range r.Candidates {
-		wantCands = append(wantCands, []string{c.ExternalUserID, c.Email, c.Model, strconv.Itoa(c.InactiveDays), timeOrDash(c.LastActivity), c.Reason})
+		row := []string{c.ExternalUserID, c.Email, c.Model, strconv.Itoa(c.InactiveDays), timeOrDash(c.LastActivity), c.Reason}
+		if !r.DryRun {
+			row = append(row, c.State) // after a reclaim, where each candidate ended
+		}
+		wantCands = append(wantCands, row)
 	}
 	if diff := cmp.Diff(wantCands, tableRows(t, doc, "candidates")); diff != "" {
 		t.Errorf("candidates table (-want +got):\n%s", diff)
