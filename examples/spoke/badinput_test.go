@@ -10,7 +10,8 @@ import (
 
 // TestBadInput feeds the job bad entitlement files, journals, token files
 // and flags. Each must end in exit 2 (a usage error: the input is wrong) or
-// exit 1 (a run-time fault, such as a token file that cannot be used), with
+// exit 1 (a run-time fault; a token file that cannot be used is bad input,
+// exit 2), with
 // a message naming the file, the record and the field where there is one,
 // and with nothing changed in Aha!: the fake sees no mutating request, and
 // for input checked before the run starts, no request at all.
@@ -82,14 +83,14 @@ func TestBadInput(t *testing.T) {
 		{name: "journal that is a directory", args: []string{"-reclaim", "-max-reclaim", "0", "-journal", "$D"}, code: 1, want: []string{"journal", "$D"}, requests: true},
 
 		{name: "token file readable by others", file: &file{"token.json", `{"access_token":"` + relSecret(t, "at-") + `"}`, 0o644},
-			args: []string{"-token-file", "$F"}, code: 1, want: []string{"$F", "0644", "chmod 600"}},
+			args: []string{"-token-file", "$F"}, code: 2, want: []string{"$F", "0644", "chmod 600"}},
 		{name: "token file of garbage", file: &file{"token.json", "garbage " + relSecret(t, "at-"), 0o600},
-			args: []string{"-token-file", "$F"}, code: 1, want: []string{"$F", "not valid JSON"}},
+			args: []string{"-token-file", "$F"}, code: 2, want: []string{"$F", "not valid JSON"}},
 		{name: "empty token file", file: &file{"token.json", "", 0o600},
-			args: []string{"-token-file", "$F"}, code: 1, want: []string{"$F", "empty"}},
+			args: []string{"-token-file", "$F"}, code: 2, want: []string{"$F", "empty"}},
 		{name: "token file without an access token", file: &file{"token.json", `{"refresh_token":"` + relSecret(t, "rt-") + `"}`, 0o600},
-			args: []string{"-token-file", "$F"}, code: 1, want: []string{"$F", "access_token"}},
-		{name: "missing token file", args: []string{"-token-file", "$D/none.json"}, code: 1, want: []string{"$D/none.json"}},
+			args: []string{"-token-file", "$F"}, code: 2, want: []string{"$F", "access_token"}},
+		{name: "missing token file", args: []string{"-token-file", "$D/none.json"}, code: 2, want: []string{"$D/none.json"}},
 
 		{name: "-inactive-days 0", args: []string{"-inactive-days", "0"}, code: 2, want: []string{"-inactive-days"}},
 		{name: "-inactive-days not a number", args: []string{"-inactive-days", "ninety"}, code: 2, want: []string{"-inactive-days"}},

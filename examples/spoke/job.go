@@ -134,8 +134,9 @@ func tokenSource(ctx context.Context, spec accountSpec, e env) (oauth2.TokenSour
 	}
 	if spec.tokenFile != "" {
 		store := &oauthflow.FileStore{Path: spec.tokenFile}
-		if _, err := store.Load(ctx); err != nil {
-			return nil, &runError{msg: fmt.Sprintf("%stoken file: %v (run examples/connect to authorize this account again)", where, err), err: err}
+		tok, err := store.Load(ctx)
+		if err != nil {
+			return nil, tokenFileError(where, err)
 		}
 		var cfg *oauthflow.Config
 		id, secret := strings.TrimSpace(e.getenv("AHA_CLIENT_ID")), e.getenv("AHA_CLIENT_SECRET")
@@ -149,6 +150,9 @@ func tokenSource(ctx context.Context, spec accountSpec, e env) (oauth2.TokenSour
 				return nil, usagef("AHA_CLIENT_ID/AHA_CLIENT_SECRET: %v", err)
 			}
 			cfg = c
+		}
+		if cfg == nil && !tok.Expiry.IsZero() && !tok.Expiry.After(e.clock().Add(time.Minute)) {
+			return nil, expiredTokenError(where, spec.tokenFile, tok)
 		}
 		return oauthflow.TokenSource(ctx, cfg, store), nil
 	}
@@ -164,6 +168,38 @@ func tokenSource(ctx context.Context, spec accountSpec, e env) (oauth2.TokenSour
 		return nil, usagef("%sno credential for %s: set %s to an Aha! API key or OAuth token of an account administrator", where, spec.url, envName)
 	}
 	return oauthflow.StaticToken(tok), nil
+}
+
+// tokenFileError is a -token-file that cannot be used (missing,
+// unreadable, readable by others, malformed): bad input, exit 2, with the
+// cause's own hint said once.
+func tokenFileError(where string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "oauthflow: ")
+	if errors.Is(err, oauthflow.ErrNoToken) {
+		msg += "; run " + oauthflow.ConnectCommand + " to authorize this account and store a token"
+	}
+	return &usageError{msg: tokenFileLabel(where) + ": " + msg}
+}
+
+// tokenFileLabel names the token file's setting: the flag, or a config
+// profile's token_file.
+func tokenFileLabel(where string) string {
+	if where == "" {
+		return "-token-file"
+	}
+	return where + "token_file"
+}
+
+// expiredTokenError is a token file whose access token expired when no
+// OAuth app is configured to refresh it: bad input, exit 2.
+func expiredTokenError(where, path string, tok *oauth2.Token) error {
+	at := tok.Expiry.UTC().Format(time.RFC3339)
+	if tok.RefreshToken == "" {
+		return usagef("%s %s: the access token expired at %s and the file holds no refresh token; run %s again to authorize this account",
+			tokenFileLabel(where), path, at, oauthflow.ConnectCommand)
+	}
+	return usagef("%s %s: the access token expired at %s; refreshing it needs the OAuth app: set AHA_CLIENT_ID and AHA_CLIENT_SECRET (or run %s again)",
+		tokenFileLabel(where), path, at, oauthflow.ConnectCommand)
 }
 
 func randomToken() (string, error) {
@@ -538,12 +574,19 @@ func mergeActivity(users []sam.User, pull *sam.ActivityPull) []sam.User {
 // to do about it. Error texts from package aha carry no secrets.
 func explain(what string, err error) error {
 	var hint string
+	shown := err.Error()
 	var rl *aha.RateLimitError
 	var lc *aha.ListChangedError
 	var re *oauthflow.ReauthorizeError
 	switch {
 	case errors.As(err, &re):
-		hint = "run examples/connect again to authorize this account"
+		// Say why (the reason carries no secret), not aha's generic "could
+		// not obtain an access token", and the command to run once.
+		shown = "this account must be authorized again: " + re.Reason
+		hint = "run " + oauthflow.ConnectCommand + " again to authorize this account"
+		if strings.Contains(re.Reason, "no OAuth application") {
+			hint = "the access token expired: refreshing it needs AHA_CLIENT_ID and AHA_CLIENT_SECRET (the OAuth app) in the environment; or run " + oauthflow.ConnectCommand + " again"
+		}
 	case errors.Is(err, aha.ErrUnauthorized):
 		hint = "Aha! refused the credential: check that AHA_TOKEN (or -token-file) holds a valid, unrevoked API key or OAuth token"
 	case errors.Is(err, aha.ErrForbidden):
@@ -557,7 +600,7 @@ func explain(what string, err error) error {
 	default:
 		hint = "check the account URL and the network, then run again; nothing was changed in Aha!"
 	}
-	return &runError{msg: fmt.Sprintf("%s: %v\n  what to do: %s", what, err, hint), err: err}
+	return &runError{msg: fmt.Sprintf("%s: %s\n  what to do: %s", what, shown, hint), err: err}
 }
 
 // close ends every connection (the demo's in-process server).
