@@ -59,22 +59,22 @@ func isDevPath(path string) bool {
 // resolveOutput says how to write a report to path, without changing
 // anything. Its errors are one line naming path as the user gave it.
 func resolveOutput(path string) (outTarget, error) {
-	fi, err := os.Lstat(path)
+	fi, err := os.Lstat(path) //nolint:gosec // G703: the path is the report file the user named with -o
 	if errors.Is(err, fs.ErrNotExist) {
 		dir := filepath.Dir(path)
-		di, err := os.Stat(dir)
+		di, err := os.Stat(dir) //nolint:gosec // G703: the path is the report file the user named with -o
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return outTarget{}, fmt.Errorf("-o %s: the directory %s does not exist", path, dir)
 		case err != nil:
-			return outTarget{}, fmt.Errorf("-o %s: %v", path, pathCause(err))
+			return outTarget{}, fmt.Errorf("-o %s: %w", path, pathCause(err))
 		case !di.IsDir():
 			return outTarget{}, fmt.Errorf("-o %s: %s is not a directory", path, dir)
 		}
 		return outTarget{kind: outNew, path: path, mode: newFileMode}, nil
 	}
 	if err != nil {
-		return outTarget{}, fmt.Errorf("-o %s: %v", path, pathCause(err))
+		return outTarget{}, fmt.Errorf("-o %s: %w", path, pathCause(err))
 	}
 	switch m := fi.Mode(); {
 	case m.IsRegular():
@@ -85,12 +85,12 @@ func resolveOutput(path string) (outTarget, error) {
 		return outTarget{kind: outStream, path: path}, nil
 	}
 	// A symlink: what it points to decides.
-	st, err := os.Stat(path)
+	st, err := os.Stat(path) //nolint:gosec // G703: the path is the report file the user named with -o
 	if errors.Is(err, fs.ErrNotExist) {
 		return outTarget{kind: outDangling, path: path, mode: newFileMode}, nil
 	}
 	if err != nil {
-		return outTarget{}, fmt.Errorf("-o %s: %v", path, pathCause(err))
+		return outTarget{}, fmt.Errorf("-o %s: %w", path, pathCause(err))
 	}
 	switch m := st.Mode(); {
 	case m.IsDir():
@@ -100,11 +100,11 @@ func resolveOutput(path string) (outTarget, error) {
 	case isDevPath(path):
 		return outTarget{kind: outStream, path: path, appendOnly: true}, nil
 	}
-	real, err := filepath.EvalSymlinks(path)
+	resolved, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return outTarget{}, fmt.Errorf("-o %s: %v", path, pathCause(err))
+		return outTarget{}, fmt.Errorf("-o %s: %w", path, pathCause(err))
 	}
-	return outTarget{kind: outRegular, path: real, mode: st.Mode().Perm()}, nil
+	return outTarget{kind: outRegular, path: resolved, mode: st.Mode().Perm()}, nil
 }
 
 // pathCause is err without the path a *fs.PathError repeats (the caller
@@ -136,7 +136,7 @@ func checkOutput(path string) error {
 func probeDir(path, dir string) error {
 	f, err := os.CreateTemp(dir, ".spoke-probe-*")
 	if err != nil {
-		return fmt.Errorf("-o %s: cannot write in %s: %v", path, dir, pathCause(err))
+		return fmt.Errorf("-o %s: cannot write in %s: %w", path, dir, pathCause(err))
 	}
 	name := f.Name()
 	f.Close()
@@ -155,7 +155,7 @@ func checkOutputDir(dir string) error {
 		return probeDir(dir, dir)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("-o %s: %v", dir, pathCause(err))
+		return fmt.Errorf("-o %s: %w", dir, pathCause(err))
 	}
 	// Missing: the nearest existing ancestor must be a directory we can
 	// create in.
@@ -169,7 +169,7 @@ func checkOutputDir(dir string) error {
 			return probeDir(dir, parent)
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("-o %s: %v", dir, pathCause(err))
+			return fmt.Errorf("-o %s: %w", dir, pathCause(err))
 		}
 		up := filepath.Dir(parent)
 		if up == parent {
@@ -202,21 +202,21 @@ func writeOutput(path string, write func(io.Writer) error) error {
 		}
 		f, err := os.OpenFile(path, flags, t.mode) //nolint:gosec // G304: the path is the report file the user named with -o
 		if err != nil {
-			return fmt.Errorf("-o %s: %v", path, pathCause(err))
+			return fmt.Errorf("-o %s: %w", path, pathCause(err))
 		}
 		if err := write(f); err != nil {
 			f.Close()
 			return fmt.Errorf("-o %s: %w", path, err)
 		}
 		if err := f.Close(); err != nil {
-			return fmt.Errorf("-o %s: %v", path, pathCause(err))
+			return fmt.Errorf("-o %s: %w", path, pathCause(err))
 		}
 		return nil
 	}
 	dir := filepath.Dir(t.path)
 	f, err := os.CreateTemp(dir, ".spoke-report-*")
 	if err != nil {
-		return fmt.Errorf("-o %s: cannot write in %s: %v", path, dir, pathCause(err))
+		return fmt.Errorf("-o %s: cannot write in %s: %w", path, dir, pathCause(err))
 	}
 	defer os.Remove(f.Name())
 	if err := write(f); err != nil {
@@ -224,13 +224,13 @@ func writeOutput(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("-o %s: %w", path, pathCause(err))
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("-o %s: %v", path, pathCause(err))
+		return fmt.Errorf("-o %s: %w", path, pathCause(err))
 	}
 	if err := os.Chmod(f.Name(), t.mode); err != nil {
-		return fmt.Errorf("-o %s: %v", path, pathCause(err))
+		return fmt.Errorf("-o %s: %w", path, pathCause(err))
 	}
-	if err := os.Rename(f.Name(), t.path); err != nil { //nolint:gosec // G703: the path is the report file the user named with -o
-		return fmt.Errorf("-o %s: %v", path, pathCause(err))
+	if err := os.Rename(f.Name(), t.path); err != nil {
+		return fmt.Errorf("-o %s: %w", path, pathCause(err))
 	}
 	return nil
 }

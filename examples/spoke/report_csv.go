@@ -36,7 +36,7 @@ func csvTables(r *Report) []struct {
 // same decimal string as in the JSON, and an unknown value is an empty cell.
 func writeCSVDir(dir string, r *Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // a report directory is meant to be shared
-		return fmt.Errorf("-o %s: %v", dir, pathCause(err))
+		return fmt.Errorf("-o %s: %w", dir, pathCause(err))
 	}
 	for _, t := range csvTables(r) {
 		err := writeOutput(filepath.Join(dir, t.file), func(w io.Writer) error { return writeCSV(w, t.rows) })
