@@ -110,12 +110,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.Usage = func() {}
 	var nowS, mode, protect string
 	fs.StringVar(&o.ahaURL, "aha-url", "", "the Aha! account, e.g. https://acme.aha.io (default $AHA_URL, else the demo account)")
-	fs.StringVar(&o.profile, "profile", "", "the integration profile's name in the report (default: the account's subdomain)")
-	fs.StringVar(&nowS, "now", "", "the evaluation time, RFC 3339, e.g. 2026-12-01T00:00:00Z (default: now)")
+	fs.StringVar(&o.profile, "profile", "", "the integration profile's name in the report and in the default journal's file name: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (default: the account's subdomain)")
+	fs.StringVar(&nowS, "now", "", "the evaluation time, RFC 3339, in the years 2000 to 2199, e.g. 2026-12-01T00:00:00Z; with -reclaim it must be within 10 minutes of the clock (default: now)")
 	fs.IntVar(&o.inactiveDays, "inactive-days", sam.DefaultThresholdDays, "the reclamation rule's threshold: days without activity")
 	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought (default: none; the demo's own for the demo)")
 	fs.StringVar(&o.format, "format", "text", "the report format: text, json, csv (one file per table, needs -o DIR) or html (one self-contained page)")
-	fs.StringVar(&o.out, "o", "", "write the report to this file (for -format csv: this directory) (default: standard output)")
+	fs.StringVar(&o.out, "o", "", "write the report to this file: a new or regular file is replaced atomically, keeping its permissions; a device, FIFO or /dev/stdout is written in place (for -format csv: this directory, created if missing) (default: standard output)")
 	fs.StringVar(&o.config, "config", "", "a JSON file listing several accounts (profiles) to report on together, e.g. accounts.json; replaces -aha-url (default: one account, from the flags)")
 	fs.BoolVar(&o.reclaim, "reclaim", false, "apply the plan: disable the candidates' users in Aha! (default: a dry run that changes nothing)")
 	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run (per profile with -config); a larger plan applies none (0 lifts the cap)")
@@ -126,8 +126,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed (default: none)")
 	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted) (default: off)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report and errors (default: off)")
-	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side request rate per second (default 18, below Aha!'s 20)")
-	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute (default 280, below Aha!'s 300)")
+	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side request rate per second, at most 20; 0 means the default (default 18, below Aha!'s 20)")
+	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute, at most 300; 0 means the default (default 280, below Aha!'s 300)")
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
