@@ -2,9 +2,12 @@ package main
 
 import (
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestHelp checks that -h lists every flag with its default, and examples.
@@ -94,5 +97,30 @@ func TestProfileNameSafe(t *testing.T) {
 		if got != want || !profileNameRE.MatchString(got) {
 			t.Errorf("profileName(%q) = %q, want %q (matching the profile name rule)", in, got, want)
 		}
+	}
+}
+
+// TestREADMEFlagTable checks that the README's flag table lists exactly
+// the flags -h prints.
+func TestREADMEFlagTable(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Skip(err)
+	}
+	readme := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `-([a-z-]+)[ `]").FindAllStringSubmatch(string(data), -1) {
+		readme[m[1]] = true
+	}
+	flags := map[string]bool{}
+	code, out, errs := spokeRun(t, env{}, []string{"-h"})
+	if code != 0 {
+		t.Fatalf("-h: exit %d", code)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z-]+)`).FindAllStringSubmatch(out+errs, -1) {
+		flags[m[1]] = true
+	}
+	if diff := cmp.Diff(flags, readme); diff != "" {
+		t.Errorf("README flag table vs -h (-h +README):\n%s", diff)
 	}
 }
