@@ -15,7 +15,7 @@ import (
 // BenchmarkDownload measures Spoke.Download (users and audit log at once)
 // of a 10,000-user account with 10,000 audits against the fake, with no
 // latency and no rate limits: the client's own cost, not the wait the
-// limits impose (cmd/samspoke-bench measures that). It reports
+// limits impose (examples/bench measures that). It reports
 // requests/op and retained-MB/op, the live heap the result holds after a
 // collection (the client's alone: the fake's response buffers are garbage
 // by then). B/op and allocs/op count the in-process fake's allocations

@@ -1,4 +1,4 @@
-// Command samspoke-bench measures the Aha! download against the fake
+// Command bench measures the Aha! download against the fake
 // account (aha/ahatest) with Aha!'s rate limits and a simulated latency,
 // side by side with a naive hand-written client (issue 8).
 //
@@ -23,7 +23,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/samspoke-bench -users 1000,10000,50000
+//	go run ./examples/bench -users 1000,10000,50000
 package main
 
 import (
@@ -87,28 +87,28 @@ func main() {
 	for _, f := range strings.Split(*usersFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "samspoke-bench: -users: %q is not a positive number\n", f)
+			fmt.Fprintf(os.Stderr, "bench: -users: %q is not a positive number\n", f)
 			os.Exit(2)
 		}
 		cfg.users = append(cfg.users, n)
 	}
 	if cfg.scale <= 0 || cfg.latency < 0 || cfg.auditsRatio < 0 {
-		fmt.Fprintln(os.Stderr, "samspoke-bench: -scale must be positive, -latency and -audits not negative")
+		fmt.Fprintln(os.Stderr, "bench: -scale must be positive, -latency and -audits not negative")
 		os.Exit(2)
 	}
 	if *serveFlag {
 		if len(cfg.users) != 1 {
-			fmt.Fprintln(os.Stderr, "samspoke-bench: -serve takes one -users size")
+			fmt.Fprintln(os.Stderr, "bench: -serve takes one -users size")
 			os.Exit(2)
 		}
 		if err := serve(cfg, cfg.users[0], os.Stdin, os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "samspoke-bench -serve:", err)
+			fmt.Fprintln(os.Stderr, "bench -serve:", err)
 			os.Exit(1)
 		}
 		return
 	}
 	if err := run(context.Background(), os.Stdout, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "samspoke-bench:", err)
+		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
