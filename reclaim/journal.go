@@ -119,6 +119,10 @@ func ParseEntry(line []byte) (Entry, error) {
 		return Entry{}, fmt.Errorf("journal entry has unknown outcome %q", e.Outcome)
 	}
 	e.Time = e.Time.UTC()
+	if y := e.Time.Year(); y < 1 || y > 9999 {
+		// A journal this program wrote holds times it can write again.
+		return Entry{}, fmt.Errorf("journal entry time %s is outside the years 1 to 9999", e.Time.Format(time.RFC3339))
+	}
 	return e, nil
 }
 
