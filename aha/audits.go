@@ -201,11 +201,6 @@ func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit
 	}
 }
 
-// Walk is All under the name some callers look for.
-func (s *AuditsService) Walk(ctx context.Context, w AuditWindow) iter.Seq2[*Audit, error] {
-	return s.All(ctx, w)
-}
-
 // HistoricalAuditsService searches audits older than 12 months. Searches
 // are asynchronous and spend a token budget reported in every response's
 // X-Historical-Tokens-Available header (Response.HistoricalTokensAvailable).

@@ -251,7 +251,7 @@ func auditServer(t *testing.T, mux *http.ServeMux, base uint64, n int, withPagin
 	return &hits, &queries
 }
 
-func TestAuditsWalk(t *testing.T) {
+func TestAuditsAll(t *testing.T) {
 	const base = 6776881149486782000 // beyond 2^53
 	for _, pag := range []bool{false, true} {
 		t.Run(fmt.Sprint("pagination=", pag), func(t *testing.T) {
@@ -289,7 +289,7 @@ func TestAuditsWalk(t *testing.T) {
 
 func mustU(id ID) uint64 { v, _ := strconv.ParseUint(string(id), 10, 64); return v }
 
-func TestAuditsWalkRepeatedCursor(t *testing.T) {
+func TestAuditsAllRepeatedCursor(t *testing.T) {
 	c, mux, _, _ := setup(t)
 	mux.HandleFunc("GET /api/v1/audits", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"audits":[{"id":"5","auditable_id":1}]}`) // ignores after_id
