@@ -87,7 +87,7 @@ type engine struct {
 	tallies [][]tally // profile → model → tally
 	totals  []totalRec
 
-	seenReason, neverReason map[int]string
+	reasons map[reasonKey]string // candidate reasons, shared by equal candidates
 
 	res Result
 }
@@ -98,7 +98,7 @@ func newEngine(in Input, profs []Profile) *engine {
 		in: in, profs: profs, now: now, cutoff: in.Rule.Cutoff(now), threshold: in.Rule.ThresholdDays,
 		modelIdx: map[string]int{}, identIdx: map[sam.Identifier]int32{},
 		profSet: map[string]bool{}, exclIDs: map[string]bool{}, exclEmail: map[string]bool{},
-		seenReason: map[int]string{}, neverReason: map[int]string{},
+		reasons: map[reasonKey]string{},
 	}
 	e.res = Result{AsOf: now, ThresholdDays: e.threshold, Cutoff: e.cutoff,
 		Profiles: []string{}, Subscriptions: []Subscription{}, Positions: []sam.Position{},
@@ -350,7 +350,7 @@ func (e *engine) profile(pi int) {
 				t.stale++
 				e.res.Candidates = append(e.res.Candidates, sam.Candidate{
 					Profile: p.Name, ExternalUserID: u.ExternalID, Email: u.Email, Model: e.models[mi],
-					Identifier: firstIdentFor(ids, mi, e.identIdx), Reason: e.reason(u.Activity.State, d),
+					Identifier: firstIdentFor(ids, mi, e.identIdx), Reason: e.reason(u, d),
 					LastActivity: u.Activity, InactiveDays: d, State: sam.Ready,
 				})
 			}
@@ -456,20 +456,40 @@ func (e *engine) excluded(u *sam.User, ids []sam.Identifier) bool {
 	return false
 }
 
-func (e *engine) reason(state sam.ActivityState, days int) string {
-	if state == sam.ActivityNever {
-		s, ok := e.neverReason[days]
-		if !ok {
-			s = fmt.Sprintf("never active; account created %d days ago (threshold %d)", days, e.threshold)
-			e.neverReason[days] = s
-		}
+// reasonKey identifies a candidate's reason text: whether the user was
+// never active, the whole days since, and the UTC date measured from.
+type reasonKey struct {
+	never bool
+	days  int
+	date  sam.Date
+}
+
+// reason explains why u, inactive for days whole days, is a candidate. The
+// days are floored, so a user exactly at the threshold in whole days was
+// inactive for more than the threshold (activity exactly at the cutoff is
+// still active): the text says "more than" there, and always names the date
+// of the last activity (or of the account's creation).
+func (e *engine) reason(u *sam.User, days int) string {
+	k := reasonKey{never: u.Activity.State == sam.ActivityNever, days: days}
+	at := u.Activity.At
+	if k.never {
+		at = u.Created
+	}
+	k.date = sam.DateOf(at)
+	if s, ok := e.reasons[k]; ok {
 		return s
 	}
-	s, ok := e.seenReason[days]
-	if !ok {
-		s = fmt.Sprintf("no activity for %d days (threshold %d)", days, e.threshold)
-		e.seenReason[days] = s
+	span := fmt.Sprintf("%d days", days)
+	if days <= e.threshold {
+		span = fmt.Sprintf("more than %d days", e.threshold)
 	}
+	var s string
+	if k.never {
+		s = fmt.Sprintf("never active; account created %s ago, on %s (threshold %d days)", span, k.date, e.threshold)
+	} else {
+		s = fmt.Sprintf("no activity for %s; last active %s (threshold %d days)", span, k.date, e.threshold)
+	}
+	e.reasons[k] = s
 	return s
 }
 

@@ -112,10 +112,11 @@ func TestRuleBoundaries(t *testing.T) {
 	)})
 	cands, prot := verdicts(r)
 	wantCands := []verdict{
-		{"2", "no activity for 60 days (threshold 60)", 60},
-		{"3", "never active; account created 60 days ago (threshold 60)", 60},
-		{"8", "no activity for 143 days (threshold 60)", 143},
-		{"9", "never active; account created 200 days ago (threshold 60)", 200},
+		// 60 whole days, but strictly before the cutoff: more than 60.
+		{"2", "no activity for more than 60 days; last active 2025-12-31 (threshold 60 days)", 60},
+		{"3", "never active; account created more than 60 days ago, on 2025-12-31 (threshold 60 days)", 60},
+		{"8", "no activity for 143 days; last active 2025-10-09 (threshold 60 days)", 143},
+		{"9", "never active; account created 200 days ago, on 2025-08-13 (threshold 60 days)", 200},
 	}
 	if d := cmp.Diff(wantCands, cands); d != "" {
 		t.Errorf("candidates (-want +got):\n%s", d)

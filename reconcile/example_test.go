@@ -46,7 +46,7 @@ func Example() {
 	fmt.Printf("after reclaim: used %d, %s\n", after.Positions[0].RightsUsed, after.Positions[0].Status)
 	// Output:
 	// Aha! Roadmaps: owned 2, used 3, not_compliant, true-up 708 USD, savings 708 USD
-	// candidate ann@acme.example: no activity for 143 days (threshold 60)
+	// candidate ann@acme.example: no activity for 143 days; last active 2025-10-09 (threshold 60 days)
 	// protected admin@acme.example: connection_user
 	// after reclaim: used 2, compliant
 }
