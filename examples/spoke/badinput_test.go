@@ -75,12 +75,12 @@ func TestBadInput(t *testing.T) {
 		{name: "missing entitlements file", args: []string{"-entitlements", "$D/none.json"}, code: 2, want: []string{"-entitlements", "$D/none.json"}},
 
 		{name: "malformed journal", file: &file{"journal.jsonl", "{not json}\n{\"also\":1}\n", 0o600},
-			args: []string{"-reclaim", "-max-reclaim", "0", "-journal", "$F"}, code: 1, want: []string{"journal", "$F", "line 1"}, requests: true},
+			args: []string{"-reclaim", "-max-reclaim", "0", "-journal", "$F"}, code: 2, want: []string{"journal", "$F", "line 1"}},
 		{name: "journal with a bad entry in the middle", file: &file{"journal.jsonl",
 			`{"time":"2026-03-01T00:00:00Z","run_id":"r1","profile":"p","user_id":"1","email":"a@example.com","action":"disable","outcome":"nuked","error":""}` + "\n" +
 				`{"time":"2026-03-01T00:00:00Z","run_id":"r1","profile":"p","user_id":"1","email":"a@example.com","action":"disable","outcome":"applied","error":""}` + "\n", 0o600},
-			args: []string{"-reclaim", "-max-reclaim", "0", "-journal", "$F"}, code: 1, want: []string{"journal", "$F:1"}, requests: true},
-		{name: "journal that is a directory", args: []string{"-reclaim", "-max-reclaim", "0", "-journal", "$D"}, code: 1, want: []string{"journal", "$D"}, requests: true},
+			args: []string{"-reclaim", "-max-reclaim", "0", "-journal", "$F"}, code: 2, want: []string{"journal", "$F:1"}},
+		{name: "journal that is a directory", args: []string{"-reclaim", "-max-reclaim", "0", "-journal", "$D"}, code: 2, want: []string{"journal", "$D", "is a directory"}},
 
 		{name: "token file readable by others", file: &file{"token.json", `{"access_token":"` + relSecret(t, "at-") + `"}`, 0o644},
 			args: []string{"-token-file", "$F"}, code: 2, want: []string{"$F", "0644", "chmod 600"}},

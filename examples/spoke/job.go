@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/samspoke/samspoke/aha"
@@ -221,6 +223,7 @@ type account struct {
 	plan    *reclaim.Plan
 	applied *reclaim.Report
 	journal string
+	jr      *reclaim.Journal // opened, and locked, before the first request
 	notes   []string
 	warns   []warning // the command's own warnings about this account
 }
@@ -243,6 +246,12 @@ type job struct {
 	after  reconcile.Result
 	notes  []string
 	warns  []warning // the command's own warnings about the whole run
+	// closers release what the run holds (journals, the demo's journal
+	// directory), last first.
+	closers []func()
+	// tornNoted lists the journals whose torn last line was reported (one
+	// -journal may serve several profiles).
+	tornNoted map[string]bool
 }
 
 // applied reports whether any reclaim ran.
@@ -281,6 +290,13 @@ func (j *job) run(ctx context.Context, e env, prog *observer) error {
 	}
 	for _, a := range j.accts {
 		if err := a.loadEntitlements(o.multi(), cat); err != nil {
+			return err
+		}
+	}
+	// The journals too: a journal another run holds, or a file that is no
+	// journal, stops the run before the account's rate budget is spent.
+	if o.reclaim {
+		if err := j.openJournals(); err != nil {
 			return err
 		}
 	}
@@ -450,29 +466,18 @@ func (j *job) reclaim(ctx context.Context, e env, a *account) error {
 		return &runError{msg: fmt.Sprintf("%splanning the reclaim: %v", label, err), err: err}
 	}
 	a.plan = &plan
-	path, cleanup, err := j.journalPath(a)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	jr, err := reclaim.OpenJournal(path)
-	if err != nil {
-		hint := " (move the file aside to start a new journal)"
-		var notJournal *reclaim.NotJournalError
-		if errors.As(err, &notJournal) || errors.Is(err, reclaim.ErrJournalLocked) {
-			hint = "" // the error says what to do
-		}
-		return &runError{msg: fmt.Sprintf("opening the reclaim journal: %v%s", err, hint), err: err}
-	}
-	defer jr.Close()
+	jr, path := a.jr, a.journal
 	opts := reclaim.Options{MaxActions: o.maxReclaim, Unlimited: o.maxReclaim == 0, Journal: jr, Now: e.clock}
 	rep, err := reclaim.Apply(ctx, a.conn.spoke, plan, opts)
 	a.applied = &rep
 	// The journal cuts a torn last line off only when it first writes.
-	if t := jr.Torn(); t != nil && t.Removed {
-		a.notes = append(a.notes, fmt.Sprintf("journal %s was incomplete: the last line, cut off by a killed run, was removed: %s", path, t.Excerpt(80)))
-	} else if t != nil {
-		a.notes = append(a.notes, fmt.Sprintf("journal %s is incomplete: its last line was cut off by a killed run; it is left in place until a run writes to the journal: %s", path, t.Excerpt(80)))
+	if t := jr.Torn(); t != nil && !j.tornNoted[path] && (t.Removed || a == j.lastUser(jr)) {
+		j.tornNoted[path] = true
+		if t.Removed {
+			a.notes = append(a.notes, fmt.Sprintf("journal %s was incomplete: the last line, cut off by a killed run, was removed: %s", path, t.Excerpt(80)))
+		} else {
+			a.notes = append(a.notes, fmt.Sprintf("journal %s is incomplete: its last line was cut off by a killed run; it is left in place until a run writes to the journal: %s", path, t.Excerpt(80)))
+		}
 	}
 	if err != nil {
 		return &runError{msg: fmt.Sprintf("%sreclaiming seats stopped: %v (the journal %s records what was done; run again to resume)", label, err, path), err: err}
@@ -480,33 +485,110 @@ func (j *job) reclaim(ctx context.Context, e env, a *account) error {
 	return nil
 }
 
+// lastUser returns the last account that reclaims through jr: the one
+// that reports a torn line no run wrote past.
+func (j *job) lastUser(jr *reclaim.Journal) *account {
+	var last *account
+	for _, a := range j.accts {
+		if a.jr == jr {
+			last = a
+		}
+	}
+	return last
+}
+
+// openJournals opens and locks each account's journal before the run
+// sends its first request, so that a journal that cannot be used costs no
+// download. One -journal serves several profiles: it is opened once.
+func (j *job) openJournals() error {
+	if j.tornNoted == nil {
+		j.tornNoted = map[string]bool{}
+	}
+	open := map[string]*reclaim.Journal{}
+	for _, a := range j.accts {
+		path, err := j.journalPath(a)
+		if err != nil {
+			return err
+		}
+		if jr := open[path]; jr != nil {
+			a.jr = jr
+			continue
+		}
+		jr, err := reclaim.OpenJournal(path)
+		if err != nil {
+			return journalError(j.journalLabel(a), err)
+		}
+		j.closers = append(j.closers, func() { jr.Close() })
+		open[path], a.jr = jr, jr
+	}
+	return nil
+}
+
+// journalLabel names where a's journal comes from, for its errors.
+func (j *job) journalLabel(a *account) string {
+	switch {
+	case j.o.journal != "":
+		return "-journal " + j.o.journal
+	case a.spec.url == "":
+		return "the demo's journal " + a.journal
+	}
+	label := "the reclaim journal " + a.journal
+	if j.o.multi() {
+		label = fmt.Sprintf("profile %q: %s", a.name(), label)
+	}
+	return label
+}
+
+// journalError says why a journal cannot be used. A file that is not a
+// journal, a malformed journal, a journal another run holds, or a path
+// that cannot be opened is bad input (exit 2): nothing was read or changed.
+func journalError(label string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "reclaim: ")
+	var notJournal *reclaim.NotJournalError
+	var line *reclaim.LineError
+	switch {
+	case errors.As(err, &notJournal), errors.Is(err, reclaim.ErrJournalLocked):
+		// The error says what to do.
+	case errors.As(err, &line):
+		msg += " (repair the line, or move the file aside to start a new journal)"
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		msg += " (pass -journal FILE in a directory you can write)"
+	case errors.Is(err, syscall.EISDIR):
+		msg += " (pass -journal FILE naming a file)"
+	default:
+		return &runError{msg: fmt.Sprintf("%s: %s", label, msg), err: err}
+	}
+	return &usageError{msg: fmt.Sprintf("%s: %s; nothing was read or changed", label, msg)}
+}
+
 // journalPath returns the journal to use: -journal (one file serves several
 // profiles: its entries are keyed by profile), a temporary file for the demo
-// (whose account is born anew each run), or one per profile in the user's
-// config directory.
-func (j *job) journalPath(a *account) (string, func(), error) {
+// (whose account is born anew each run, removed when the run ends), or one
+// per profile in the user's config directory.
+func (j *job) journalPath(a *account) (string, error) {
 	if j.o.journal != "" {
 		a.journal = j.o.journal
-		return j.o.journal, func() {}, nil
+		return j.o.journal, nil
 	}
 	if a.spec.url == "" {
 		dir, err := os.MkdirTemp("", "samspoke-demo-")
 		if err != nil {
-			return "", nil, &runError{msg: fmt.Sprintf("creating a journal for the demo: %v", err), err: err}
+			return "", &runError{msg: fmt.Sprintf("creating a journal for the demo: %v", err), err: err}
 		}
+		j.closers = append(j.closers, func() { os.RemoveAll(dir) })
 		a.journal = filepath.Join(dir, "journal.jsonl")
-		return a.journal, func() { os.RemoveAll(dir) }, nil
+		return a.journal, nil
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", nil, usagef("no default journal location (%v): pass -journal FILE", err)
+		return "", usagef("no default journal location (%v): pass -journal FILE", err)
 	}
 	dir = filepath.Join(dir, "samspoke")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", nil, &runError{msg: fmt.Sprintf("creating %s for the journal: %v (or pass -journal FILE)", dir, err), err: err}
+		return "", &runError{msg: fmt.Sprintf("creating %s for the journal: %v (or pass -journal FILE)", dir, err), err: err}
 	}
 	a.journal = filepath.Join(dir, "journal-"+a.name()+".jsonl")
-	return a.journal, func() {}, nil
+	return a.journal, nil
 }
 
 // loadEntitlements reads the account's entitlements file (in a -config run,
@@ -603,8 +685,13 @@ func explain(what string, err error) error {
 	return &runError{msg: fmt.Sprintf("%s: %s\n  what to do: %s", what, shown, hint), err: err}
 }
 
-// close ends every connection (the demo's in-process server).
+// close releases the journals and ends every connection (the demo's
+// in-process server).
 func (j *job) close() {
+	for i := len(j.closers) - 1; i >= 0; i-- {
+		j.closers[i]()
+	}
+	j.closers = nil
 	for _, a := range j.accts {
 		a.conn.close()
 	}
