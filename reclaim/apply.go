@@ -35,6 +35,16 @@ type Options struct {
 	// RunID identifies this run in the journal; empty means one is made
 	// from the clock and a random suffix.
 	RunID string
+	// ReclaimAgainAfter bounds "never reclaimed twice" in time. A user
+	// whose seat the journal records freed, and who holds it again, is
+	// canceled when the journal's done entry is younger than this (a
+	// resumed or retried run never repeats an action); when it is at least
+	// this old, the user is taken as a new action: the other re-checks
+	// apply as to any user, and the journal records the attempt and its
+	// outcome anew. Callers pass the rule's inactivity threshold: a seat
+	// given back and unused for that long again is a new candidate. 0
+	// means never: a seat is reclaimed at most once per journal.
+	ReclaimAgainAfter time.Duration
 }
 
 // ActionResult is the outcome of one action.
@@ -46,7 +56,8 @@ type ActionResult struct {
 	// Error is the failure, for outcome failed (the vendor's message as
 	// the spoke reports it); empty otherwise.
 	Error string `json:"error"`
-	// Reason says why an action was canceled, skipped or already applied.
+	// Reason says why an action was canceled, skipped or already applied,
+	// or why an applied action reclaimed a seat an earlier run had freed.
 	Reason      string           `json:"reason,omitempty"`
 	Models      []string         `json:"models"`
 	Identifiers []sam.Identifier `json:"identifiers"`
@@ -127,8 +138,9 @@ func (r *Report) add(res ActionResult) {
 //     seat), whoever freed it;
 //   - cancels the action when the user is gone, is an administrator, no
 //     longer holds a paid seat, was active after the activity the plan saw,
-//     or had the seat given back after the journal recorded it freed (a
-//     seat is never reclaimed twice);
+//     or had the seat given back after the journal recorded it freed less
+//     than [Options.ReclaimAgainAfter] ago (never, when it is 0): a
+//     resumed or retried run never reclaims a seat twice;
 //   - otherwise journals an attempt, calls r.Reclaim, and journals applied,
 //     or failed with the error. A failed call is resolved by re-reading the
 //     user: a seat found free is already_applied.
@@ -187,7 +199,10 @@ func Apply(ctx context.Context, r sam.Reclaimer, plan Plan, opts Options) (Repor
 		Actions:    []ActionResult{},
 		Freed:      []string{},
 	}
-	ap := applier{r: r, j: opts.Journal, now: now, runID: runID}
+	if opts.ReclaimAgainAfter < 0 {
+		return Report{}, fmt.Errorf("reclaim: reclaim-again-after is %v; it must be 0 (never) or more", opts.ReclaimAgainAfter)
+	}
+	ap := applier{r: r, j: opts.Journal, now: now, runID: runID, again: opts.ReclaimAgainAfter}
 
 	if len(plan.Actions) == 0 {
 		return rep, nil
@@ -263,6 +278,7 @@ type applier struct {
 	j     *Journal
 	now   func() time.Time
 	runID string
+	again time.Duration // Options.ReclaimAgainAfter
 }
 
 func (ap *applier) entry(a Action, o Outcome, errText, reason string) Entry {
@@ -318,11 +334,22 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 		}
 		return ap.finish(a, Failed, fmt.Sprintf("re-reading the user: %v", err), "")
 	}
+	// again, when set, says why a user the journal records freed is
+	// reclaimed as a new action.
+	again := ""
 	if st.Done != nil {
+		done := st.Done.Time.Format(time.RFC3339)
 		if seatFree(u, a.Mode) {
-			return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the journal records the seat freed (%s) by run %s at %s", st.Done.Outcome, st.Done.RunID, st.Done.Time.Format(time.RFC3339)))
+			return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the journal records the seat freed (%s) by run %s at %s", st.Done.Outcome, st.Done.RunID, done))
 		}
-		return ap.finish(a, Canceled, "", fmt.Sprintf("the seat was given back after run %s freed it at %s; a seat is never reclaimed twice", st.Done.RunID, st.Done.Time.Format(time.RFC3339)))
+		if age := ap.now().Sub(st.Done.Time); ap.again <= 0 || age < ap.again {
+			limit := "a seat is never reclaimed twice through one journal"
+			if ap.again > 0 {
+				limit = fmt.Sprintf("a seat is not reclaimed again within %s of being freed", durationText(ap.again))
+			}
+			return ap.finish(a, Canceled, "", fmt.Sprintf("the seat was given back after run %s freed it at %s; %s", st.Done.RunID, done, limit))
+		}
+		again = fmt.Sprintf("reclaimed again: the seat was given back after run %s freed it at %s, more than %s ago, and the user is a candidate again", st.Done.RunID, done, durationText(ap.again))
 	}
 	if seatFree(u, a.Mode) {
 		reason := "the seat is already free at the vendor"
@@ -347,12 +374,12 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reclaim: stopped before user %s: %w", a.ExternalUserID, err)
 	}
-	if err := ap.j.Append(ap.entry(a, Attempt, "", "")); err != nil {
+	if err := ap.j.Append(ap.entry(a, Attempt, "", again)); err != nil {
 		return nil, err
 	}
 	callErr := ap.r.Reclaim(ctx, a.ExternalUserID, a.Mode)
 	if callErr == nil {
-		return ap.finish(a, Applied, "", "")
+		return ap.finish(a, Applied, "", again)
 	}
 	// The call may have freed the seat before failing (a retried request
 	// answered 404, a lost response, or the run stopped while the call was
@@ -382,6 +409,19 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 		return nil, &unresolvedError{user: a.ExternalUserID, readErr: err, ctxErr: ctx.Err()}
 	}
 	return ap.finish(a, Failed, callErr.Error(), "")
+}
+
+// durationText says d in whole days when it is a multiple of a day (as
+// thresholds are), else as [time.Duration.String] does.
+func durationText(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d == day:
+		return "1 day"
+	case d > 0 && d%day == 0:
+		return fmt.Sprintf("%d days", d/day)
+	}
+	return d.String()
 }
 
 // unresolvedError is returned by apply for a call cut short by the end of

@@ -507,6 +507,91 @@ func TestApplyNeverReclaimsTwice(t *testing.T) {
 	}
 }
 
+// TestApplyReclaimAgainAfter: a seat given back after a run freed it is
+// canceled while the journal's done entry is younger than
+// ReclaimAgainAfter, and reclaimed again, as a new action the journal
+// records, once it is older and the user is inactive again; a later run
+// (resumed or retried) does not repeat the new action.
+func TestApplyReclaimAgainAfter(t *testing.T) {
+	const threshold = 90 * 24 * time.Hour
+	tests := []struct {
+		name     string
+		after    time.Duration  // since the first run
+		again    time.Duration  // Options.ReclaimAgainAfter
+		active   *time.Duration // the user's activity, relative to the second run, if it moved
+		want     Outcome
+		reason   string
+		reclaims int
+	}{
+		{name: "recent done entry", after: 10 * 24 * time.Hour, again: threshold, want: Canceled, reason: "not reclaimed again within 90 days", reclaims: 1},
+		{name: "done entry exactly at the limit", after: threshold, again: threshold, want: Applied, reason: "reclaimed again", reclaims: 2},
+		{name: "old done entry, inactive again", after: 200 * 24 * time.Hour, again: threshold, want: Applied, reason: "more than 90 days ago", reclaims: 2},
+		{name: "old done entry, no limit", after: 200 * 24 * time.Hour, want: Canceled, reason: "never reclaimed twice", reclaims: 1},
+		{name: "old done entry, active since the plan", after: 200 * 24 * time.Hour, again: threshold, active: new(-time.Hour), want: Canceled, reason: "activity since the plan", reclaims: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(users("1")...)
+			j := openTemp(t)
+			if _, err := Apply(context.Background(), f, planFor(t, f, sam.ReclaimDisable), Options{Journal: j, Now: fixedClock, RunID: "r1", ReclaimAgainAfter: tc.again}); err != nil {
+				t.Fatal(err)
+			}
+			// An administrator enables the user again; the user stays away.
+			f.users["1"].Enabled = true
+			later := t0.Add(tc.after)
+			clock := func() time.Time { return later }
+			plan, err := NewPlan(profile, sam.ReclaimDisable, f.candidates(profile, cutoff))
+			if err != nil || len(plan.Actions) != 1 {
+				t.Fatalf("plan %+v, %v; want the user planned again", plan, err)
+			}
+			if tc.active != nil {
+				f.onLookup["1"] = func(u *sam.User) { u.Activity = sam.Seen(later.Add(*tc.active)) }
+			}
+			rep, err := Apply(context.Background(), f, plan, Options{Journal: j, Now: clock, RunID: "r2", ReclaimAgainAfter: tc.again})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"1 " + string(tc.want)}, outcomes(rep)); diff != "" {
+				t.Errorf("outcomes (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(rep.Actions[0].Reason, tc.reason) {
+				t.Errorf("reason = %q, want it to say %q", rep.Actions[0].Reason, tc.reason)
+			}
+			if got := f.reclaimCount()["1"]; got != tc.reclaims {
+				t.Errorf("user reclaimed %d times, want %d", got, tc.reclaims)
+			}
+			var r2 []string
+			for _, e := range j.Entries() {
+				if e.RunID == "r2" {
+					r2 = append(r2, string(e.Outcome))
+				}
+			}
+			wantJournal := []string{"planned", string(tc.want)}
+			if tc.want == Applied {
+				wantJournal = []string{"planned", "attempt", "applied"}
+			}
+			if diff := cmp.Diff(wantJournal, r2); diff != "" {
+				t.Errorf("second run's journal (-want +got):\n%s", diff)
+			}
+			if tc.want != Applied {
+				return
+			}
+			// The same plan retried (a resumed run) finds the new done entry:
+			// the seat is not reclaimed a third time.
+			rep, err = Apply(context.Background(), f, plan, Options{Journal: j, Now: clock, RunID: "r3", ReclaimAgainAfter: tc.again})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"1 already_applied"}, outcomes(rep)); diff != "" {
+				t.Errorf("retried run: outcomes (-want +got):\n%s", diff)
+			}
+			if got := f.reclaimCount()["1"]; got != 2 {
+				t.Errorf("after the retried run, user reclaimed %d times, want 2", got)
+			}
+		})
+	}
+}
+
 func TestApplyContextDoneBeforeStart(t *testing.T) {
 	f := newFake(users("1", "2")...)
 	j := openTemp(t)
@@ -537,6 +622,7 @@ func TestApplyRefuses(t *testing.T) {
 	}{
 		{"no journal", f, plan, Options{}, ErrNoJournal},
 		{"negative cap", f, plan, Options{Journal: j, MaxActions: -1}, nil},
+		{"negative reclaim-again-after", f, plan, Options{Journal: j, ReclaimAgainAfter: -time.Hour}, nil},
 		{"no reclaimer", nil, plan, Options{Journal: j}, nil},
 		{"action of another profile", f, foreign, Options{Journal: j}, nil},
 		{"unknown mode", f, Plan{Profile: profile, Mode: "delete"}, Options{Journal: j}, nil},

@@ -9,6 +9,16 @@
 // whose seat is already free is reported already_applied, never reclaimed
 // twice.
 //
+// A seat the journal records freed is never reclaimed again by a resumed
+// or retried run. When it was given back since (the user re-enabled) it is
+// canceled, unless the journal's done entry is older than
+// [Options.ReclaimAgainAfter] (callers pass the rule's inactivity
+// threshold): a seat given back and left unused that long again is
+// reclaimed as a new action, after the same re-checks as any other, and
+// the journal records its attempt and outcome with a reason that names
+// the earlier run. With ReclaimAgainAfter 0 a seat is reclaimed at most
+// once per journal.
+//
 // Every action is written to the journal and flushed to disk before the
 // vendor is called (outcome "attempt") and again after (the outcome). A run
 // killed part-way resumes from the journal: an action the journal records as

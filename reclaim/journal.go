@@ -80,7 +80,9 @@ type Entry struct {
 	Outcome Outcome         `json:"outcome"`
 	// Error is the failure, for outcome failed; empty otherwise.
 	Error string `json:"error"`
-	// Reason says why an action was canceled, skipped or already applied.
+	// Reason says why an action was canceled, skipped or already applied,
+	// or, on an attempt and its outcome, why a seat freed by an earlier
+	// run is reclaimed again (see [Options.ReclaimAgainAfter]).
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -238,8 +240,9 @@ type Status struct {
 	// Last is the most recent entry other than planned.
 	Last Entry
 	// Done is the most recent applied or already_applied entry, or nil
-	// when the seat was never recorded freed. Once set, the user is never
-	// reclaimed again through this journal.
+	// when the seat was never recorded freed. Once set, the user is not
+	// reclaimed again through this journal until the entry is older than
+	// [Options.ReclaimAgainAfter] (never, when that is 0).
 	Done *Entry
 }
 

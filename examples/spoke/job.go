@@ -467,7 +467,11 @@ func (j *job) reclaim(ctx context.Context, e env, a *account) error {
 	}
 	a.plan = &plan
 	jr, path := a.jr, a.journal
-	opts := reclaim.Options{MaxActions: o.maxReclaim, Unlimited: o.maxReclaim == 0, Journal: jr, Now: e.clock}
+	// A seat given back after a run freed it is reclaimed again once it
+	// has been freed for longer than the rule's threshold (and is again a
+	// candidate): a resumed or retried run never repeats an action.
+	opts := reclaim.Options{MaxActions: o.maxReclaim, Unlimited: o.maxReclaim == 0, Journal: jr, Now: e.clock,
+		ReclaimAgainAfter: time.Duration(a.spec.inactiveDays) * 24 * time.Hour}
 	rep, err := reclaim.Apply(ctx, a.conn.spoke, plan, opts)
 	a.applied = &rep
 	// The journal cuts a torn last line off only when it first writes.

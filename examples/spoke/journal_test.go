@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/samspoke/samspoke/aha/ahatest"
 	"github.com/samspoke/samspoke/reclaim"
 )
@@ -115,4 +116,85 @@ func TestConfigJournalRefusedBeforeAnyRequest(t *testing.T) {
 			t.Errorf("account %s saw %d requests; a refused journal must stop the run before any", name, st.Requests)
 		}
 	}
+}
+
+// TestReclaimAgainAfterThreshold: a seat given back after a run freed it
+// is canceled while that run is recent (TestReclaimCapAndSecondRun), and
+// reclaimed again, as a new action the journal records, once the journal's
+// done entry is older than the threshold and the user is inactive again.
+func TestReclaimAgainAfterThreshold(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	kept := trimPlan(t, acct, testNow, 1)
+	back := kept[0]
+	before := expectedCandidates(acct, testNow, 60)
+	f := newFake(t, acct, testNow)
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	if r := f.run(nil, "-reclaim", "-journal", journal, "-inactive-days", "60", "-format", "json"); r.code != 0 {
+		t.Fatalf("first run: exit %d:\n%s", r.code, r.stderr)
+	}
+	if enabled(acct, back) {
+		t.Fatalf("user %s was not disabled", back)
+	}
+	// The first run happened 61 days ago; the seat was given back since,
+	// and its user stayed away.
+	data, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := testNow.AddDate(0, 0, -61).Format(time.RFC3339)
+	aged := strings.ReplaceAll(string(data), `"time":"`+testNow.Format(time.RFC3339)+`"`, `"time":"`+old+`"`)
+	if aged == string(data) {
+		t.Fatalf("no journal time to age:\n%s", data)
+	}
+	if err := os.WriteFile(journal, []byte(aged), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seats := expectedCandidates(acct, testNow, 60)
+	if len(seats) != 0 {
+		t.Fatalf("candidates left after the first run: %v", seats)
+	}
+	giveBack(acct, back, before[back])
+
+	r := f.run(nil, "-reclaim", "-journal", journal, "-inactive-days", "60", "-format", "json")
+	if r.code != 0 {
+		t.Fatalf("second run: exit %d:\n%s", r.code, r.stderr)
+	}
+	rep := decodeReport(t, r.stdout)
+	if diff := cmp.Diff(map[string]string{back: "applied"}, actionOutcomes(rep)); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	if enabled(acct, back) {
+		t.Error("the seat given back 61 days ago was not reclaimed again")
+	}
+	if n := f.wire.puts()[back]; n != 2 {
+		t.Errorf("user %s was PUT %d times, want 2", back, n)
+	}
+	var second []string
+	for _, e := range readJournal(t, journal) {
+		if e.Time.Equal(testNow) {
+			second = append(second, e.Outcome)
+		}
+	}
+	if diff := cmp.Diff([]string{"planned", "attempt", "applied"}, second); diff != "" {
+		t.Errorf("the second run's journal lines (-want +got):\n%s", diff)
+	}
+	if data, _ := os.ReadFile(journal); !strings.Contains(string(data), "reclaimed again") {
+		t.Errorf("the journal does not say the seat was reclaimed again:\n%s", data)
+	}
+}
+
+// giveBack enables a disabled user again with its paid seats of models.
+func giveBack(acct *ahatest.Account, id string, models []string) {
+	acct.UpdateUser(id, func(u *ahatest.User) {
+		u.Enabled, u.PaidSeat = true, true
+		for _, m := range models {
+			yes := true
+			if m == modelRoadmaps {
+				u.RoadmapsSeat = &yes
+			} else {
+				u.DevelopSeat = &yes
+			}
+		}
+	})
 }
