@@ -17,6 +17,10 @@ const (
 	// warnNowBeforeData: -now is earlier than some of the account's data
 	// (users active or created after it).
 	warnNowBeforeData = "now_before_data"
+	// warnTokenExpiresSoon: the -token-file's access token expires within
+	// 15 minutes and cannot be refreshed (no OAuth app in the
+	// environment); a run that outlasts it stops with 401.
+	warnTokenExpiresSoon = "token_expires_soon"
 )
 
 // protectMatches reports whether a protect entry names u, the way package

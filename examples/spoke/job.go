@@ -59,6 +59,9 @@ type connection struct {
 	account      string
 	entitlements []byte // the demo's own, when no file is given
 	close        func()
+	// tokenWarning, when not empty, says the token file's access token
+	// expires soon and cannot be refreshed.
+	tokenWarning string
 }
 
 // connect sets up the client of one account. obs, when not nil, watches
@@ -107,9 +110,14 @@ func connect(ctx context.Context, o *options, spec accountSpec, e env, now time.
 		clientOpts = append(clientOpts, aha.WithBaseURL(srv.APIURL()), aha.WithToken(tok))
 	} else {
 		conn.profile, conn.account = profileName(spec.url), spec.url
-		ts, err := tokenSource(ctx, spec, e)
+		ts, warn, err := tokenSource(ctx, spec, e)
 		if err != nil {
 			return nil, err
+		}
+		if warn != "" {
+			// Said up front: the run may outlast the token.
+			fmt.Fprintf(e.stderr, "spoke: warning: %s\n", warn)
+			conn.tokenWarning = warn
 		}
 		clientOpts = append(clientOpts, aha.WithBaseURL(spec.url+"/api/v1"), aha.WithTokenSource(ts))
 	}
@@ -129,7 +137,12 @@ func connect(ctx context.Context, o *options, spec accountSpec, e env, now time.
 // (refreshed through the OAuth app in AHA_CLIENT_ID and AHA_CLIENT_SECRET when
 // it expires), else the token in the environment variable spec.tokenEnv
 // (AHA_TOKEN for the flags). The token itself is never printed.
-func tokenSource(ctx context.Context, spec accountSpec, e env) (oauth2.TokenSource, error) {
+//
+// A token file's access token that cannot be refreshed (no OAuth app in
+// the environment) is refused when it has expired or expires within
+// tokenMargin, and warned of (warn) when it expires within tokenSoon: a run
+// that outlasts it stops with 401.
+func tokenSource(ctx context.Context, spec accountSpec, e env) (ts oauth2.TokenSource, warn string, err error) {
 	where := ""
 	if spec.name != "" && spec.tokenEnv != "AHA_TOKEN" {
 		where = fmt.Sprintf("profile %q: ", spec.name)
@@ -138,7 +151,7 @@ func tokenSource(ctx context.Context, spec accountSpec, e env) (oauth2.TokenSour
 		store := &oauthflow.FileStore{Path: spec.tokenFile}
 		tok, err := store.Load(ctx)
 		if err != nil {
-			return nil, tokenFileError(where, err)
+			return nil, "", tokenFileError(where, err)
 		}
 		var cfg *oauthflow.Config
 		id, secret := strings.TrimSpace(e.getenv("AHA_CLIENT_ID")), e.getenv("AHA_CLIENT_SECRET")
@@ -149,14 +162,20 @@ func tokenSource(ctx context.Context, spec accountSpec, e env) (oauth2.TokenSour
 			}
 			c, err := oauthflow.NewConfig(spec.url, id, secret, redirect)
 			if err != nil {
-				return nil, usagef("AHA_CLIENT_ID/AHA_CLIENT_SECRET: %v", err)
+				return nil, "", usagef("AHA_CLIENT_ID/AHA_CLIENT_SECRET: %v", err)
 			}
 			cfg = c
 		}
-		if cfg == nil && !tok.Expiry.IsZero() && !tok.Expiry.After(e.clock().Add(time.Minute)) {
-			return nil, expiredTokenError(where, spec.tokenFile, tok)
+		if cfg == nil && !tok.Expiry.IsZero() {
+			left := tok.Expiry.Sub(e.clock())
+			if left < tokenMargin {
+				return nil, "", expiredTokenError(where, spec.tokenFile, tok, left)
+			}
+			if left < tokenSoon {
+				warn = expiringTokenWarning(where, spec.tokenFile, tok, left)
+			}
 		}
-		return oauthflow.TokenSource(ctx, cfg, store), nil
+		return oauthflow.TokenSource(ctx, cfg, store), warn, nil
 	}
 	envName := spec.tokenEnv
 	if envName == "" {
@@ -165,11 +184,39 @@ func tokenSource(ctx context.Context, spec accountSpec, e env) (oauth2.TokenSour
 	tok := strings.TrimSpace(e.getenv(envName))
 	if tok == "" {
 		if envName == "AHA_TOKEN" && where == "" {
-			return nil, usagef("no credential for %s: set AHA_TOKEN to an Aha! API key or OAuth token of an account administrator, or pass -token-file", spec.url)
+			return nil, "", usagef("no credential for %s: set AHA_TOKEN to an Aha! API key or OAuth token of an account administrator, or pass -token-file", spec.url)
 		}
-		return nil, usagef("%sno credential for %s: set %s to an Aha! API key or OAuth token of an account administrator", where, spec.url, envName)
+		return nil, "", usagef("%sno credential for %s: set %s to an Aha! API key or OAuth token of an account administrator", where, spec.url, envName)
 	}
-	return oauthflow.StaticToken(tok), nil
+	return oauthflow.StaticToken(tok), "", nil
+}
+
+// A token file's access token that cannot be refreshed must stay valid
+// longer than tokenMargin for a run to start, and is warned of when it
+// expires within tokenSoon.
+const (
+	tokenMargin = time.Minute
+	tokenSoon   = 15 * time.Minute
+)
+
+// leftText says a short time left: seconds under two minutes, else whole
+// minutes.
+func leftText(d time.Duration) string {
+	if d < 2*time.Minute {
+		return fmt.Sprintf("%d s", int64(d/time.Second))
+	}
+	return fmt.Sprintf("%d min", int64(d/time.Minute))
+}
+
+// expiringTokenWarning says that a token file's access token expires
+// within tokenSoon and cannot be refreshed.
+func expiringTokenWarning(where, path string, tok *oauth2.Token, left time.Duration) string {
+	fix := "set AHA_CLIENT_ID and AHA_CLIENT_SECRET (the OAuth app) to refresh it, or run " + oauthflow.ConnectCommand + " again"
+	if tok.RefreshToken == "" {
+		fix = "the file holds no refresh token: run " + oauthflow.ConnectCommand + " again before a long run"
+	}
+	return fmt.Sprintf("%s %s: the access token expires at %s (in %s) and cannot be refreshed; a run that outlasts it stops with 401 Unauthorized: %s",
+		tokenFileLabel(where), path, tok.Expiry.UTC().Format(time.RFC3339), leftText(left), fix)
 }
 
 // tokenFileError is a -token-file that cannot be used (missing,
@@ -192,16 +239,20 @@ func tokenFileLabel(where string) string {
 	return where + "token_file"
 }
 
-// expiredTokenError is a token file whose access token expired when no
-// OAuth app is configured to refresh it: bad input, exit 2.
-func expiredTokenError(where, path string, tok *oauth2.Token) error {
-	at := tok.Expiry.UTC().Format(time.RFC3339)
-	if tok.RefreshToken == "" {
-		return usagef("%s %s: the access token expired at %s and the file holds no refresh token; run %s again to authorize this account",
-			tokenFileLabel(where), path, at, oauthflow.ConnectCommand)
+// expiredTokenError is a token file whose access token has expired, or
+// expires within tokenMargin (left ahead), when no OAuth app is configured
+// to refresh it: bad input, exit 2.
+func expiredTokenError(where, path string, tok *oauth2.Token, left time.Duration) error {
+	state := "expired at " + tok.Expiry.UTC().Format(time.RFC3339)
+	if left > 0 {
+		state = fmt.Sprintf("expires at %s (in %s), too soon to finish a run,", tok.Expiry.UTC().Format(time.RFC3339), leftText(left))
 	}
-	return usagef("%s %s: the access token expired at %s; refreshing it needs the OAuth app: set AHA_CLIENT_ID and AHA_CLIENT_SECRET (or run %s again)",
-		tokenFileLabel(where), path, at, oauthflow.ConnectCommand)
+	if tok.RefreshToken == "" {
+		return usagef("%s %s: the access token %s and the file holds no refresh token; run %s again to authorize this account",
+			tokenFileLabel(where), path, state, oauthflow.ConnectCommand)
+	}
+	return usagef("%s %s: the access token %s; refreshing it needs the OAuth app: set AHA_CLIENT_ID and AHA_CLIENT_SECRET (or run %s again)",
+		tokenFileLabel(where), path, state, oauthflow.ConnectCommand)
 }
 
 func randomToken() (string, error) {

@@ -71,7 +71,11 @@ func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
 			j.close()
 			return fail(e.stderr, err)
 		}
-		j.accts = append(j.accts, &account{spec: spec, conn: conn})
+		a := &account{spec: spec, conn: conn}
+		if conn.tokenWarning != "" {
+			a.warns = append(a.warns, warning{Profile: conn.profile, Code: warnTokenExpiresSoon, Message: conn.tokenWarning})
+		}
+		j.accts = append(j.accts, a)
 	}
 	defer j.close()
 	runErr := j.run(ctx, e, obs)

@@ -39,18 +39,22 @@ func TestTokenFileMessages(t *testing.T) {
 	}
 	access, refresh := secret(t), secret(t)
 	expired := testNow.Add(-time.Hour).Format(time.RFC3339)
+	soon := testNow.Add(26 * time.Second).Format(time.RFC3339)
 	tests := []struct {
 		name string
 		path string
 		want []string
+		not  []string
 	}{
-		{"missing", filepath.Join(dir, "none.json"), []string{"none.json", "go run ./examples/connect"}},
-		{"malformed", write("bad.json", "not an object", 0o600), []string{"bad.json", "go run ./examples/connect"}},
-		{"readable by others", write("loose.json", map[string]string{"access_token": access}, 0o644), []string{"loose.json", "chmod 600"}},
+		{"missing", filepath.Join(dir, "none.json"), []string{"none.json", "go run ./examples/connect"}, nil},
+		{"malformed", write("bad.json", "not an object", 0o600), []string{"bad.json", "go run ./examples/connect"}, nil},
+		{"readable by others", write("loose.json", map[string]string{"access_token": access}, 0o644), []string{"loose.json", "chmod 600"}, nil},
 		{"expired, refreshable", write("exp.json", map[string]string{"access_token": access, "refresh_token": refresh, "expiry": expired}, 0o600),
-			[]string{"exp.json", "expired", "AHA_CLIENT_ID and AHA_CLIENT_SECRET", "go run ./examples/connect"}},
+			[]string{"exp.json", "expired at " + expired, "AHA_CLIENT_ID and AHA_CLIENT_SECRET", "go run ./examples/connect"}, nil},
 		{"expired, no refresh token", write("exp2.json", map[string]string{"access_token": access, "expiry": expired}, 0o600),
-			[]string{"exp2.json", "expired", "no refresh token", "go run ./examples/connect"}},
+			[]string{"exp2.json", "expired", "no refresh token", "go run ./examples/connect"}, nil},
+		{"expires within the margin", write("soon.json", map[string]string{"access_token": access, "refresh_token": refresh, "expiry": soon}, 0o600),
+			[]string{"soon.json", "expires at " + soon + " (in 26 s), too soon to finish a run", "AHA_CLIENT_ID and AHA_CLIENT_SECRET"}, []string{"expired"}},
 	}
 	for _, tt := range tests {
 		r := runSpoke(t, nil, []string{"-aha-url", f.srv.URL, "-now", testNow.Format(time.RFC3339), "-token-file", tt.path},
@@ -61,6 +65,11 @@ func TestTokenFileMessages(t *testing.T) {
 		for _, w := range tt.want {
 			if !strings.Contains(r.stderr, w) {
 				t.Errorf("%s: stderr lacks %q:\n%s", tt.name, w, r.stderr)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(r.stderr, w) {
+				t.Errorf("%s: stderr says %q:\n%s", tt.name, w, r.stderr)
 			}
 		}
 		if n := strings.Count(r.stderr, "examples/connect"); n > 1 {
@@ -94,5 +103,68 @@ func TestExplainReauthorize(t *testing.T) {
 	var re *oauthflow.ReauthorizeError
 	if !errors.As(err, &re) {
 		t.Error("the error no longer wraps the ReauthorizeError")
+	}
+}
+
+// TestTokenFileExpiresSoon: a token file whose access token is still valid
+// but expires within 15 minutes, with no OAuth app to refresh it, runs, and
+// is warned of up front on stderr and in the report's warnings.
+func TestTokenFileExpiresSoon(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	f := newFake(t, acct, testNow)
+	for _, tc := range []struct {
+		name    string
+		refresh string
+		fix     string
+	}{
+		{"refreshable", secret(t), "set AHA_CLIENT_ID and AHA_CLIENT_SECRET"},
+		{"no refresh token", "", "no refresh token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// The token source judges expiry by the real clock: so does this run.
+			expiry := time.Now().UTC().Add(10 * time.Minute).Truncate(time.Second)
+			path := filepath.Join(t.TempDir(), "token.json")
+			tok := map[string]string{"access_token": f.token, "expiry": expiry.Format(time.RFC3339)}
+			if tc.refresh != "" {
+				tok["refresh_token"] = tc.refresh
+			}
+			data, err := json.Marshal(tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			secrets := []string{f.token}
+			if tc.refresh != "" {
+				secrets = append(secrets, tc.refresh)
+			}
+			code, out, errs := spokeRun(t, env{clock: time.Now, transport: f.wire},
+				[]string{"-aha-url", f.srv.URL, "-token-file", path, "-format", "json"}, secrets...)
+			if code != 0 {
+				t.Fatalf("exit %d, want 0 (the token is still valid):\n%s", code, errs)
+			}
+			want := []string{"warning", path, "expires at " + expiry.Format(time.RFC3339) + " (in ", " min)", "401", tc.fix}
+			for _, w := range want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
+				}
+			}
+			if strings.Contains(errs, "expired") {
+				t.Errorf("stderr says the valid token expired:\n%s", errs)
+			}
+			r := decodeTestReport(t, out)
+			var found bool
+			for _, w := range r.Warnings {
+				if w.Code == warnTokenExpiresSoon && strings.Contains(w.Message, "expires at") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("the report's warnings lack %s: %+v", warnTokenExpiresSoon, r.Warnings)
+			}
+		})
 	}
 }
