@@ -41,21 +41,82 @@
 // Reasons 1–4 are listed for every such user; 5–7 only arise for users not
 // known to be active.
 //
-// # Positions and money
+// # Positions
 //
 // One [sam.Position] per model and profile, plus, when there is more than
-// one profile, a cross-profile total per model with an empty Profile. An
-// entitlement with a Profile counts for that profile only; one without
-// counts for every profile (and once in the totals). Any counting unlimited
-// entitlement makes the model unlimited: compliant, RightsOwned, Available
-// and RightsNeeded 0, true-up cost and potential savings 0, no price and no
-// over-licensed cost.
+// one profile, a cross-profile total per model with an empty Profile.
+// RightsUsed counts distinct people: one per external id in a profile's
+// row, one per email (or, without one, per profile and id) in the total.
+// An entitlement counts on the evaluation date when it has started and
+// its end day (inclusive, UTC) has not passed. In every row:
+//
+//	Available    = RightsOwned − (RightsUsed − RightsCovered)
+//	RightsNeeded = max(0, −Available)
+//	Status       = not_compliant if Available < 0, over_licensed if > 0, else compliant
+//
+// An entitlement with a Profile applies to that profile only; one without
+// (company-wide) applies to every profile.
+//
+// With one profile, every counting entitlement that applies counts in its
+// row: RightsOwned is their finite rights, and any unlimited one makes the
+// row unlimited.
+//
+// With several profiles, a company-wide unlimited entitlement makes every
+// row, and the total, unlimited. Company-wide finite rights are one pool
+// shared by all profiles, so no profile's row claims them: a profile's
+// RightsOwned counts only its own (profile-scoped) finite rights, its
+// SharedRights shows the pool (the same figure in every profile's row),
+// and its status, rights needed and money are measured against its own
+// rights alone. A shared_entitlement warning says so for each model with
+// such a pool. A profile's own unlimited entitlement makes its row
+// unlimited. The total counts each right once:
+//
+//   - it is unlimited only when a company-wide unlimited entitlement
+//     counts;
+//   - otherwise a person is covered (RightsCovered) when every profile
+//     holding the model for that person has its own counting unlimited
+//     entitlement: a seat in any other profile needs a right;
+//   - RightsOwned is the company-wide finite rights plus the finite rights
+//     of every profile without its own counting unlimited entitlement (a
+//     covered profile needs none of them), so that, unless the total is
+//     unlimited, total RightsOwned = Σ profiles' RightsOwned + SharedRights;
+//   - the uncovered people, RightsUsed − RightsCovered, are measured
+//     against that RightsOwned. The pool is aggregate: one profile's spare
+//     rights offset another's shortfall, which the profiles' rows show.
+//
+// An unlimited row has RightsCovered = RightsUsed, RightsOwned, Available
+// and RightsNeeded 0, and is compliant.
+//
+// # Money
 //
 // The price per right is the rights-weighted average annualized unit price
-// of the counting priced entitlements. When none is priced, every money
-// figure is nil (unknown), never 0. Money is never summed across
-// currencies: when the counting priced entitlements use more than one
-// currency, the position's money is nil and a mixed_currencies warning
-// names the currencies. Money stays exact; round it once, for display, with
-// [RoundPosition] or [Result.Rounded].
+// of the priced entitlements counted in RightsOwned (a term price is
+// spread over the term's days, × 365). Then, per year:
+//
+//	TrueUpCost       = price × RightsNeeded
+//	OverLicensedCost = price × max(0, Available)
+//	PotentialSavings = price × stale people not covered by an unlimited entitlement
+//
+// All money is annual and not prorated: it is a year's worth whatever part
+// of a contract's term is left. For what the rest of a term costs,
+// multiply by the fraction of the year that remains.
+//
+// When no counted entitlement is priced, every money figure is nil
+// (unknown), never 0. Money is never summed across currencies: when the
+// counted priced entitlements use more than one currency, the row's money
+// is nil and a mixed_currencies warning names the currencies (for the
+// total only when no profile's row was already warned of). An unlimited
+// row's TrueUpCost is a known 0 (an unlimited licence never owes a
+// true-up) while its price, OverLicensedCost and PotentialSavings are nil:
+// a flat licence has no price per right. Money stays exact; round it once,
+// for display, with [RoundPosition] or [Result.Rounded].
+//
+// # Reasons
+//
+// A candidate's reason names the whole days inactive, floored, and the
+// UTC date of the last activity (or, never active, of the account's
+// creation), e.g. "no activity for 143 days; last active 2025-10-09
+// (threshold 60 days)". A candidate is strictly past the cutoff, so when
+// the floored days equal the threshold the reason says "more than 60
+// days". [sam.Candidate.InactiveDays] stays the floored figure.
 package reconcile

@@ -50,10 +50,13 @@ type ent struct {
 	priced  bool
 }
 
-// tally is one (profile, model) usage count.
+// tally is one (profile, model) usage count. covered counts the people
+// covered by their profiles' own unlimited entitlements (totals only), and
+// staleCovered those of them who are stale.
 type tally struct {
-	used, stale int64
-	spread      sam.Spread
+	used, stale           int64
+	covered, staleCovered int64
+	spread                sam.Spread
 }
 
 // totalRec is one (person, model) of one profile, for the cross-profile
@@ -81,11 +84,13 @@ type engine struct {
 	ents      []ent
 	byModel   [][]int // model → indices in ents
 	profSet   map[string]bool
+	profIdx   map[string]int // profile name → index in profs
 	exclIDs   map[string]bool
 	exclEmail map[string]bool
 
-	tallies [][]tally // profile → model → tally
-	totals  []totalRec
+	tallies   [][]tally // profile → model → tally
+	totals    []totalRec
+	scopedUnl [][]bool // profile → model → an unlimited entitlement of the profile counts
 
 	reasons map[reasonKey]string // candidate reasons, shared by equal candidates
 
@@ -97,7 +102,7 @@ func newEngine(in Input, profs []Profile) *engine {
 	e := &engine{
 		in: in, profs: profs, now: now, cutoff: in.Rule.Cutoff(now), threshold: in.Rule.ThresholdDays,
 		modelIdx: map[string]int{}, identIdx: map[sam.Identifier]int32{},
-		profSet: map[string]bool{}, exclIDs: map[string]bool{}, exclEmail: map[string]bool{},
+		profSet: map[string]bool{}, profIdx: map[string]int{}, exclIDs: map[string]bool{}, exclEmail: map[string]bool{},
 		reasons: map[reasonKey]string{},
 	}
 	e.res = Result{AsOf: now, ThresholdDays: e.threshold, Cutoff: e.cutoff,
@@ -105,6 +110,7 @@ func newEngine(in Input, profs []Profile) *engine {
 		Candidates: []sam.Candidate{}, Protected: []sam.Protected{}, Warnings: []Warning{}}
 	for _, p := range profs {
 		e.profSet[p.Name] = true
+		e.profIdx[p.Name] = len(e.res.Profiles)
 		e.res.Profiles = append(e.res.Profiles, p.Name)
 	}
 	for _, x := range append(slices.Clone(in.Rule.ExcludeUsers), in.Exclude...) {

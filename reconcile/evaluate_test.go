@@ -280,7 +280,8 @@ func TestPositions(t *testing.T) {
 				{Model: "Aha! Roadmaps", Rights: 2, UnitCost: money("100"), Currency: "USD", Period: sam.Annual, Start: date("2026-01-01")},
 				{Model: "Aha! Roadmaps", Unlimited: true, Start: date("2026-01-01")},
 			},
-			want:     sam.Position{Model: "Aha! Roadmaps", Unlimited: true, RightsUsed: 4, Status: sam.Compliant, TrueUpCost: money("0"), PotentialSavings: money("0"), Stale: 2},
+			// True-up a known 0; no price per right, so over-licensed and savings unknown.
+			want:     sam.Position{Model: "Aha! Roadmaps", Unlimited: true, RightsUsed: 4, RightsCovered: 4, Status: sam.Compliant, TrueUpCost: money("0"), Stale: 2},
 			warnings: []reconcile.WarningCode{reconcile.WarnOverlapping},
 		},
 		{
@@ -381,17 +382,18 @@ func TestOnePersonCountedOnce(t *testing.T) {
 	type row struct {
 		Profile, Model string
 		Used, Stale    int64
-		Owned          int64
+		Owned, Shared  int64
 	}
 	var got []row
 	for _, p := range r.Positions {
-		got = append(got, row{p.Profile, p.Model, p.RightsUsed, p.Stale, p.RightsOwned})
+		got = append(got, row{p.Profile, p.Model, p.RightsUsed, p.Stale, p.RightsOwned, p.SharedRights})
 	}
 	want := []row{
-		{"eu", "Aha! Develop", 0, 0, 0}, {"us", "Aha! Develop", 1, 0, 0}, {"", "Aha! Develop", 1, 0, 0},
+		{"eu", "Aha! Develop", 0, 0, 0, 0}, {"us", "Aha! Develop", 1, 0, 0, 0}, {"", "Aha! Develop", 1, 0, 0, 0},
 		// Ann is active (merged activity) in us, stale in eu: the total
-		// counts her once, and not as stale.
-		{"eu", "Aha! Roadmaps", 1, 1, 3}, {"us", "Aha! Roadmaps", 2, 1, 3}, {"", "Aha! Roadmaps", 2, 1, 3},
+		// counts her once, and not as stale. The company-wide 3 rights
+		// are shared: only the total owns them.
+		{"eu", "Aha! Roadmaps", 1, 1, 0, 3}, {"us", "Aha! Roadmaps", 2, 1, 0, 3}, {"", "Aha! Roadmaps", 2, 1, 3, 0},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("positions (-want +got):\n%s", d)

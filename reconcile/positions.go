@@ -12,22 +12,52 @@ import (
 // positions builds every position: per model, each profile in name order,
 // then the cross-profile total when there are several profiles.
 func (e *engine) positions() {
-	var totals []tally
 	multi := len(e.profs) > 1
+	var totals []tally
 	if multi {
+		e.markScopedUnlimited()
 		totals = e.totalTallies()
 	}
 	for mi, name := range e.models {
 		e.modelWarnings(mi, name)
-		for pi, p := range e.profs {
-			inScope := func(x *ent) bool { return x.e.Profile == "" || x.e.Profile == p.Name }
-			e.res.Positions = append(e.res.Positions, e.position(p.Name, mi, e.tallies[pi][mi], inScope))
+		mixed := false
+		for pi := range e.profs {
+			pos, m := e.profilePosition(pi, mi, multi)
+			mixed = mixed || m
+			e.res.Positions = append(e.res.Positions, pos)
 		}
 		if multi {
-			all := func(x *ent) bool { return true } // unknown profiles were dropped already
-			e.res.Positions = append(e.res.Positions, e.position("", mi, totals[mi], all))
+			e.sharedWarning(mi)
+			pos, currencies := e.totalPosition(mi, totals[mi])
+			if len(currencies) > 1 && !mixed {
+				e.warnMixed("", mi, currencies)
+			}
+			e.res.Positions = append(e.res.Positions, pos)
 		}
 	}
+}
+
+// markScopedUnlimited records, per profile and model, whether an unlimited
+// entitlement scoped to that profile counts.
+func (e *engine) markScopedUnlimited() {
+	e.scopedUnl = make([][]bool, len(e.profs))
+	for pi := range e.scopedUnl {
+		e.scopedUnl[pi] = make([]bool, len(e.models))
+	}
+	for i := range e.ents {
+		if x := &e.ents[i]; x.counts && x.e.Unlimited && x.e.Profile != "" {
+			e.scopedUnl[e.profIdx[x.e.Profile]][x.model] = true
+		}
+	}
+}
+
+// companyUnlimited reports whether an unlimited entitlement without a
+// profile (company-wide) counts for model mi.
+func (e *engine) companyUnlimited(mi int) bool {
+	return slices.ContainsFunc(e.byModel[mi], func(i int) bool {
+		x := &e.ents[i]
+		return x.counts && x.e.Unlimited && x.e.Profile == ""
+	})
 }
 
 // modelWarnings reports entitlement problems of one model that do not
@@ -46,59 +76,157 @@ func (e *engine) modelWarnings(mi int, name string) {
 		Message: fmt.Sprintf("every entitlement of %q has ended; it owns 0 rights until one is renewed", name)})
 }
 
-func (e *engine) position(profile string, mi int, t tally, inScope func(*ent) bool) sam.Position {
-	name := e.models[mi]
-	pos := sam.Position{Profile: profile, Model: name, RightsUsed: t.used, Assigned: t.used, Stale: t.stale, Spread: t.spread}
-	var counting []*ent
+// sharedWarning explains, when several profiles are reconciled, that the
+// model's counting company-wide finite rights appear only in the total.
+func (e *engine) sharedWarning(mi int) {
+	if e.companyUnlimited(mi) {
+		return // every row is unlimited: the shared rights change nothing
+	}
+	n, rights := 0, int64(0)
 	for _, i := range e.byModel[mi] {
-		if x := &e.ents[i]; x.counts && inScope(x) {
-			counting = append(counting, x)
+		if x := &e.ents[i]; x.counts && !x.e.Unlimited && x.e.Profile == "" {
+			n++
+			rights += x.e.Rights
 		}
 	}
+	if n == 0 {
+		return
+	}
+	name := e.models[mi]
+	e.warn(Warning{Code: WarnSharedEntitlement, Model: name, Count: n,
+		Message: fmt.Sprintf("%d company-wide entitlement(s) of %q (no profile) hold %d rights shared by profiles %s: "+
+			"each profile's row counts only its own entitlements and shows the pool as shared_rights; the cross-profile total counts the pool once",
+			n, name, rights, strings.Join(e.res.Profiles, ", "))})
+}
+
+// profilePosition is model mi's position in profile pi. Every entitlement
+// of the profile or without a profile applies to it (and is checked for
+// warnings); an applying unlimited one makes it unlimited. With several
+// profiles only the profile's own finite rights count and the company-wide
+// ones are shown as SharedRights. mixed reports a mixed_currencies warning.
+func (e *engine) profilePosition(pi, mi int, multi bool) (pos sam.Position, mixed bool) {
+	p := e.profs[pi]
+	t := e.tallies[pi][mi]
+	var applies, counted []*ent
+	var shared int64
+	unlimited := false
+	for _, i := range e.byModel[mi] {
+		x := &e.ents[i]
+		if !x.counts || (x.e.Profile != "" && x.e.Profile != p.Name) {
+			continue
+		}
+		applies = append(applies, x)
+		switch {
+		case x.e.Unlimited:
+			unlimited = true
+		case multi && x.e.Profile == "":
+			shared += x.e.Rights
+		default:
+			counted = append(counted, x)
+		}
+	}
+	e.scopeWarnings(p.Name, mi, t, applies)
+	pos = e.newPosition(p.Name, mi, t)
+	pos.SharedRights = shared
+	if unlimited {
+		setUnlimited(&pos)
+		return pos, false
+	}
+	currencies := e.setFinite(&pos, counted, 0, t.stale)
+	if len(currencies) > 1 {
+		e.warnMixed(p.Name, mi, currencies)
+		return pos, true
+	}
+	return pos, false
+}
+
+// totalPosition is model mi's cross-profile position. A counting
+// company-wide unlimited entitlement makes it unlimited. Otherwise the
+// people covered by their profiles' own unlimited entitlements need no
+// right, and everyone else is measured against the counting finite rights
+// without a profile and of every profile not covered by its own unlimited
+// entitlement. It returns the currencies of those rights' prices.
+func (e *engine) totalPosition(mi int, t tally) (pos sam.Position, currencies []string) {
+	pos = e.newPosition("", mi, t)
+	if e.companyUnlimited(mi) {
+		setUnlimited(&pos)
+		return pos, nil
+	}
+	var counted []*ent
+	for _, i := range e.byModel[mi] {
+		x := &e.ents[i]
+		if !x.counts || x.e.Unlimited || (x.e.Profile != "" && e.scopedUnl[e.profIdx[x.e.Profile]][mi]) {
+			continue
+		}
+		counted = append(counted, x)
+	}
+	return pos, e.setFinite(&pos, counted, t.covered, t.stale-t.staleCovered)
+}
+
+func (e *engine) newPosition(profile string, mi int, t tally) sam.Position {
+	pos := sam.Position{Profile: profile, Model: e.models[mi], RightsUsed: t.used, Assigned: t.used, Stale: t.stale, Spread: t.spread}
 	if t.used > 0 {
 		pos.PercentUnused = ptr(sam.DecimalFromInt(t.stale * 100).QuoInt(t.used))
 	}
-	if profile != "" {
-		e.scopeWarnings(profile, mi, t, counting)
-	}
-	unlimited := slices.ContainsFunc(counting, func(x *ent) bool { return x.e.Unlimited })
-	if unlimited {
-		pos.Unlimited = true
-		pos.Status = sam.Compliant
-		pos.TrueUpCost = ptr(sam.Decimal{})
-		pos.PotentialSavings = ptr(sam.Decimal{})
-		return pos
-	}
-	for _, x := range counting {
+	return pos
+}
+
+// setUnlimited makes pos an unlimited position: everyone used is covered,
+// compliant, nothing owned, available or needed in rights; the true-up is
+// a known 0 (an unlimited licence never owes one) while the price,
+// over-licensed cost and potential savings are unknown (nil): a flat
+// licence has no price per right.
+func setUnlimited(pos *sam.Position) {
+	pos.Unlimited = true
+	pos.Status = sam.Compliant
+	pos.RightsCovered = pos.RightsUsed
+	pos.TrueUpCost = ptr(sam.Decimal{})
+}
+
+// setFinite measures pos against the finite rights of counted: covered of
+// its people need no right, and savings are priced for savable stale
+// people. It returns the currencies of the priced rights; with more than
+// one the money stays unknown.
+func (e *engine) setFinite(pos *sam.Position, counted []*ent, covered, savable int64) []string {
+	for _, x := range counted {
 		pos.RightsOwned += x.e.Rights
 	}
-	pos.Available = pos.RightsOwned - pos.RightsUsed
+	pos.RightsCovered = covered
+	pos.Available = pos.RightsOwned - (pos.RightsUsed - covered)
 	pos.RightsNeeded = max(0, -pos.Available)
 	switch {
-	case pos.RightsUsed > pos.RightsOwned:
+	case pos.Available < 0:
 		pos.Status = sam.NotCompliant
-	case pos.RightsOwned > pos.RightsUsed:
+	case pos.Available > 0:
 		pos.Status = sam.OverLicensed
 	default:
 		pos.Status = sam.Compliant
 	}
-	price, currency, currencies := pricePerRight(counting)
-	if len(currencies) > 1 && profile != "" {
-		e.warn(Warning{Code: WarnMixedCurrencies, Profile: profile, Model: name,
-			Message: fmt.Sprintf("the counting entitlements of %q are priced in %s; money is not added across currencies, so it is left unknown", name, strings.Join(currencies, ", "))})
-	}
+	price, currency, currencies := pricePerRight(counted)
 	if price == nil {
-		return pos
+		return currencies
 	}
 	pos.Currency = currency
 	pos.PricePerRight = price
 	pos.TrueUpCost = ptr(price.MulInt(pos.RightsNeeded))
 	pos.OverLicensedCost = ptr(price.MulInt(max(0, pos.Available)))
-	pos.PotentialSavings = ptr(price.MulInt(t.stale))
-	return pos
+	pos.PotentialSavings = ptr(price.MulInt(savable))
+	return currencies
 }
 
-// scopeWarnings reports what a person must look at for one profile's model.
+func (e *engine) warnMixed(profile string, mi int, currencies []string) {
+	name := e.models[mi]
+	where := ""
+	if profile == "" {
+		where = " across profiles"
+	}
+	e.warn(Warning{Code: WarnMixedCurrencies, Profile: profile, Model: name,
+		Message: fmt.Sprintf("the counting entitlements of %q%s are priced in %s; money is not added across currencies, so it is left unknown", name, where, strings.Join(currencies, ", "))})
+}
+
+// scopeWarnings reports what a person must look at for one profile's
+// model; counting are the counting entitlements that apply to the profile
+// (its own and the company-wide ones).
 func (e *engine) scopeWarnings(profile string, mi int, t tally, counting []*ent) {
 	name := e.models[mi]
 	if len(counting) > 1 {
@@ -113,16 +241,21 @@ func (e *engine) scopeWarnings(profile string, mi int, t tally, counting []*ent)
 	if t.used == 0 || len(counting) > 0 {
 		return
 	}
-	all := e.byModel[mi]
+	var all []int // the model's entitlements of this profile or company-wide
+	for _, i := range e.byModel[mi] {
+		if p := e.ents[i].e.Profile; p == "" || p == profile {
+			all = append(all, i)
+		}
+	}
 	switch {
 	case len(all) == 0:
 		e.warn(Warning{Code: WarnNoEntitlement, Profile: profile, Model: name, Count: int(t.used),
-			Message: fmt.Sprintf("%d user(s) hold %q but no entitlement is recorded for it", t.used, name)})
-	case !slices.ContainsFunc(all, func(i int) bool { return !e.ents[i].expired }):
+			Message: fmt.Sprintf("%d user(s) hold %q but no entitlement is recorded for it (for profile %q or company-wide)", t.used, name, profile)})
+	case !slices.ContainsFunc(e.byModel[mi], func(i int) bool { return !e.ents[i].expired }):
 		// expired_only is reported once per model.
 	default:
 		e.warn(Warning{Code: WarnNotCounting, Profile: profile, Model: name, Count: int(t.used),
-			Message: fmt.Sprintf("%d user(s) hold %q but none of its entitlements counts on %s", t.used, name, e.now.Format("2006-01-02"))})
+			Message: fmt.Sprintf("%d user(s) hold %q but none of its entitlements for profile %q or company-wide counts on %s", t.used, name, profile, e.now.Format("2006-01-02"))})
 	}
 }
 
@@ -151,8 +284,10 @@ func pricePerRight(counting []*ent) (price *sam.Decimal, currency string, curren
 
 // totalTallies counts each model's distinct people across profiles: a
 // person is an email, or (profile, id) without one. A person counts as
-// stale only when stale in every profile that holds the model, and is
-// spread by the latest activity seen anywhere.
+// stale only when stale in every profile that holds the model, is spread
+// by the latest activity seen anywhere, and is covered only when every
+// profile that holds the model for the person has its own counting
+// unlimited entitlement (a seat in any other profile needs a right).
 func (e *engine) totalTallies() []tally {
 	recs := e.totals
 	slices.SortFunc(recs, func(a, b totalRec) int {
@@ -175,9 +310,11 @@ func (e *engine) totalTallies() []tally {
 		j := i + 1
 		act, cand := recs[i].act, recs[i].cand
 		created := recs[i].created
+		covered := e.scopedUnl[recs[i].prof][recs[i].model]
 		for ; j < len(recs) && same(&recs[i], &recs[j]); j++ {
 			act = act.Merge(recs[j].act)
 			cand = cand && recs[j].cand
+			covered = covered && e.scopedUnl[recs[j].prof][recs[j].model]
 			if !recs[j].created.IsZero() && (created.IsZero() || recs[j].created.Before(created)) {
 				created = recs[j].created
 			}
@@ -186,6 +323,12 @@ func (e *engine) totalTallies() []tally {
 		t.used++
 		if cand {
 			t.stale++
+		}
+		if covered {
+			t.covered++
+			if cand {
+				t.staleCovered++
+			}
 		}
 		days, known := 0, act.State == sam.ActivitySeen
 		if known {

@@ -48,7 +48,7 @@ func randomInput(t testing.TB, seed uint64) reconcile.Input {
 		}
 		in.Profiles = append(in.Profiles, prof)
 	}
-	for range rng.IntN(5) {
+	for range rng.IntN(7) {
 		e := sam.Entitlement{Model: []string{"Aha! Roadmaps", "Aha! Develop"}[rng.IntN(2)], Rights: int64(rng.IntN(8)),
 			Start: sam.DateOf(now.AddDate(0, 0, -rng.IntN(400)))}
 		if rng.IntN(2) == 0 {
@@ -65,8 +65,8 @@ func randomInput(t testing.TB, seed uint64) reconcile.Input {
 			e.Currency = []string{"USD", "EUR"}[rng.IntN(2)]
 			e.Period = []sam.Period{sam.Monthly, sam.Quarterly, sam.Annual}[rng.IntN(3)]
 		}
-		if rng.IntN(3) == 0 {
-			e.Profile = "p0"
+		if rng.IntN(2) == 0 {
+			e.Profile = fmt.Sprintf("p%d", rng.IntN(3)) // p1 or p2 may not exist
 		}
 		in.Entitlements = append(in.Entitlements, e)
 	}
@@ -159,8 +159,12 @@ func TestPropertyCounts(t *testing.T) {
 				t.Logf("seed %d: %s/%s used %d > %d distinct users", seed, p.Profile, p.Model, p.RightsUsed, len(distinct[p.Profile]))
 				return false
 			}
-			if !p.Unlimited && p.RightsOwned-p.RightsUsed != p.Available {
-				t.Logf("seed %d: owned %d − used %d ≠ available %d", seed, p.RightsOwned, p.RightsUsed, p.Available)
+			if !p.Unlimited && p.RightsOwned-(p.RightsUsed-p.RightsCovered) != p.Available {
+				t.Logf("seed %d: owned %d − (used %d − covered %d) ≠ available %d", seed, p.RightsOwned, p.RightsUsed, p.RightsCovered, p.Available)
+				return false
+			}
+			if p.RightsCovered < 0 || p.RightsCovered > p.RightsUsed || (p.Unlimited && p.RightsCovered != p.RightsUsed) {
+				t.Logf("seed %d: %s/%s covered %d of used %d (unlimited %v)", seed, p.Profile, p.Model, p.RightsCovered, p.RightsUsed, p.Unlimited)
 				return false
 			}
 			if p.Stale > p.RightsUsed || p.RightsNeeded < 0 {
@@ -170,6 +174,75 @@ func TestPropertyCounts(t *testing.T) {
 			s := p.Spread
 			if s.Days0To30+s.Days30To60+s.Days60To90+s.Days90Plus+s.Never+s.Unknown != p.RightsUsed {
 				t.Logf("seed %d: spread %+v does not add up to %d", seed, s, p.RightsUsed)
+				return false
+			}
+		}
+		return true
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 300}); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestPropertyNoDoubleCount checks that the profiles' rows never claim a
+// right twice: with several profiles, the rights the total owns are the
+// profiles' own plus the company-wide pool, which every profile's row
+// shows alike as SharedRights; a company-wide unlimited entitlement makes
+// every row unlimited; and with one profile nothing is shared.
+func TestPropertyNoDoubleCount(t *testing.T) {
+	f := func(seed uint64) bool {
+		in := randomInput(t, seed)
+		r, err := reconcile.Evaluate(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type sum struct {
+			owned, shared, n int64
+			sharedVaries     bool
+			unlimited        int
+			total            *sam.Position
+		}
+		byModel := map[string]*sum{}
+		for i, p := range r.Positions {
+			s := byModel[p.Model]
+			if s == nil {
+				s = &sum{shared: -1}
+				byModel[p.Model] = s
+			}
+			if p.Profile == "" {
+				s.total = &r.Positions[i]
+				continue
+			}
+			s.n++
+			s.owned += p.RightsOwned
+			if s.shared >= 0 && s.shared != p.SharedRights {
+				s.sharedVaries = true
+			}
+			s.shared = p.SharedRights
+			if p.Unlimited {
+				s.unlimited++
+			}
+		}
+		for model, s := range byModel {
+			switch {
+			case s.n != int64(len(in.Profiles)):
+				t.Logf("seed %d: %s has %d profile rows, want %d", seed, model, s.n, len(in.Profiles))
+				return false
+			case len(in.Profiles) == 1:
+				if s.total != nil || s.shared != 0 {
+					t.Logf("seed %d: one profile: %s has a total or shared rights %d", seed, model, s.shared)
+					return false
+				}
+			case s.total == nil || s.sharedVaries:
+				t.Logf("seed %d: %s: no total, or the profiles' shared rights differ", seed, model)
+				return false
+			case s.total.Unlimited:
+				if s.unlimited != len(in.Profiles) {
+					t.Logf("seed %d: %s total unlimited but only %d profile rows are", seed, model, s.unlimited)
+					return false
+				}
+			case s.total.RightsOwned != s.owned+s.shared:
+				t.Logf("seed %d: %s total owns %d ≠ Σ profiles %d + shared %d", seed, model, s.total.RightsOwned, s.owned, s.shared)
 				return false
 			}
 		}

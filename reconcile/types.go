@@ -137,6 +137,11 @@ const (
 	WarnNoUser WarningCode = "subscription_without_user"
 	// WarnNoEmail: users holding paid subscriptions have no email.
 	WarnNoEmail WarningCode = "user_without_email"
+	// WarnSharedEntitlement: with several profiles, a model has counting
+	// company-wide (no profile) finite rights; they are not in any
+	// profile's RightsOwned (each row shows them as SharedRights) and are
+	// counted once, in the cross-profile total.
+	WarnSharedEntitlement WarningCode = "shared_entitlement"
 )
 
 // Warning is something a person should look at.

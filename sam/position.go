@@ -12,27 +12,62 @@ const (
 
 // Position is the license position of one software model in one profile
 // (or, with an empty Profile, across profiles): what is owned against what
-// is used, and what that costs. Money figures are nil when unknown (no
-// counting entitlement has a price), never 0 by default.
+// is used, and what that costs.
+//
+// Money is per year and not prorated: PricePerRight is the annualized unit
+// price, and TrueUpCost, OverLicensedCost and PotentialSavings are that
+// price times a number of rights, whatever part of the contract's term is
+// left. Money figures are nil when unknown (no counting entitlement has a
+// price, or the prices mix currencies), never 0 by default.
+//
+// On an Unlimited position every user is covered (RightsCovered =
+// RightsUsed), Status is Compliant, RightsOwned, Available and
+// RightsNeeded are 0, TrueUpCost is a known 0 (an unlimited licence never
+// owes a true-up), and PricePerRight, OverLicensedCost and
+// PotentialSavings are nil: a flat licence has no price per right.
 type Position struct {
 	Profile string `json:"profile,omitempty"`
 	Model   string `json:"model"`
-	// RightsOwned sums the rights of entitlements counting on the
-	// evaluation date; meaningless when Unlimited.
+	// RightsOwned sums the finite rights of the entitlements counting in
+	// this position on the evaluation date; 0 when Unlimited. When several
+	// profiles are reconciled, a profile's position counts only the
+	// entitlements of its profile (see SharedRights).
 	RightsOwned int64 `json:"rights_owned"`
 	Unlimited   bool  `json:"unlimited"`
-	// RightsUsed counts distinct users holding an active subscription.
+	// SharedRights, on a profile's position when several profiles are
+	// reconciled, is the finite rights of counting company-wide
+	// entitlements (no profile), which every profile draws on together:
+	// they are not in RightsOwned and are counted once, in the
+	// cross-profile total. 0 otherwise (with one profile they are in
+	// RightsOwned).
+	SharedRights int64 `json:"shared_rights"`
+	// RightsUsed counts distinct people holding an active subscription.
 	RightsUsed int64 `json:"rights_used"`
-	// Available is RightsOwned − RightsUsed (negative when short).
+	// RightsCovered counts the people of RightsUsed covered by an
+	// unlimited entitlement, who need no right: all of them when
+	// Unlimited; in a cross-profile total that is not Unlimited, those
+	// who hold the model only in profiles with their own counting
+	// unlimited entitlement; 0 otherwise.
+	RightsCovered int64 `json:"rights_covered"`
+	// Available is RightsOwned − (RightsUsed − RightsCovered): negative
+	// when short; 0 when Unlimited.
 	Available int64 `json:"available"`
-	// RightsNeeded is max(0, used − owned).
-	RightsNeeded int64  `json:"rights_needed"`
-	Status       Status `json:"status"`
+	// RightsNeeded is max(0, −Available).
+	RightsNeeded int64 `json:"rights_needed"`
+	// Status is NotCompliant when Available < 0, OverLicensed when
+	// Available > 0, Compliant otherwise (always when Unlimited).
+	Status Status `json:"status"`
 	// Currency of the money figures; empty when unknown.
-	Currency         string   `json:"currency"`
-	PricePerRight    *Decimal `json:"price_per_right"`
-	TrueUpCost       *Decimal `json:"true_up_cost"`
+	Currency string `json:"currency"`
+	// PricePerRight is the rights-weighted average annualized unit price
+	// of the priced entitlements counted in RightsOwned.
+	PricePerRight *Decimal `json:"price_per_right"`
+	// TrueUpCost is PricePerRight × RightsNeeded, per year.
+	TrueUpCost *Decimal `json:"true_up_cost"`
+	// OverLicensedCost is PricePerRight × max(0, Available), per year.
 	OverLicensedCost *Decimal `json:"over_licensed_cost"`
+	// PotentialSavings is PricePerRight × the stale people not covered by
+	// an unlimited entitlement, per year.
 	PotentialSavings *Decimal `json:"potential_savings"`
 	// Assigned counts active subscriptions; Stale those of reclamation
 	// candidates. PercentUnused = Stale ÷ Assigned × 100.
