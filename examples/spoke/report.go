@@ -210,6 +210,9 @@ func buildReport(j *job) *Report {
 		}
 		return ""
 	}
+	// Warnings speak of the account as the report's positions show it:
+	// after the reclaim when one ran.
+	applied := j.applied()
 	var before, after []sam.Position
 	for _, a := range j.accts {
 		for _, s := range a.before.Subscriptions {
@@ -262,7 +265,11 @@ func buildReport(j *job) *Report {
 		if multi {
 			r.Profiles = append(r.Profiles, profileSummary{Name: a.name(), Account: a.conn.account,
 				ThresholdDays: a.before.ThresholdDays, Cutoff: a.before.Cutoff, Journal: a.journal, Reclaim: block})
-			for _, w := range a.before.Warnings {
+			res := a.before
+			if applied {
+				res = a.after
+			}
+			for _, w := range res.Warnings {
 				if w.Profile == a.name() {
 					r.Warnings = append(r.Warnings, warning{Profile: w.Profile, Code: string(w.Code), Message: w.Message, Model: w.Model, UserID: w.ExternalUserID})
 				}
@@ -285,10 +292,12 @@ func buildReport(j *job) *Report {
 		}
 	}
 	r.Positions = positions(after)
-	if j.applied() {
+	run := j.before
+	if applied {
 		r.PositionsBefore = positions(before)
+		run = j.after
 	}
-	for _, w := range j.before.Warnings {
+	for _, w := range run.Warnings {
 		if !multi || w.Profile == "" {
 			r.Warnings = append(r.Warnings, warning{Code: string(w.Code), Message: w.Message, Model: w.Model, UserID: w.ExternalUserID})
 		}

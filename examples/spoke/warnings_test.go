@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,36 @@ func TestUnmatchedProtect(t *testing.T) {
 	got := unmatchedProtect([]string{" ann@example.COM ", "22", "2", "x@y.z", "2", ""}, users...)
 	if diff := cmp.Diff([]string{"2", "x@y.z"}, got); diff != "" {
 		t.Errorf("unmatched (-want +got):\n%s", diff)
+	}
+}
+
+// TestWarningsAfterReclaim: after -reclaim the warnings speak of the
+// account as the positions show it, after the actions: a model with users
+// and no entitlement counts the users left holding it.
+func TestWarningsAfterReclaim(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	f := newFake(t, acct, testNow)
+	ents := writeFile(t, "ents.json", `[{"model":"Aha! Roadmaps","rights":500,"unit_cost":"59.00","currency":"USD","period":"monthly","start":"2026-01-01"}]`)
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	r := f.run(nil, "-entitlements", ents, "-reclaim", "-max-reclaim", "0", "-journal", journal, "-format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	rep := decodeReport(t, r.stdout)
+	var before int64
+	for _, p := range rep.PositionsBefore {
+		if p.Model == modelDevelop {
+			before = p.RightsUsed
+		}
+	}
+	after := rep.position(t, modelDevelop).RightsUsed
+	if after == before {
+		t.Fatalf("the reclaim freed no %s seat (%d used before and after): the test needs one", modelDevelop, after)
+	}
+	got := warningsOf(rep, "no_entitlement")
+	want := []string{fmt.Sprintf("%d user(s) hold %q but no entitlement is recorded for it", after, modelDevelop)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("no_entitlement warnings after the reclaim (-want +got):\n%s", diff)
 	}
 }
