@@ -50,3 +50,55 @@ func Example() {
 	// protected admin@acme.example: connection_user
 	// after reclaim: used 2, compliant
 }
+
+// Example_profiles shows two profiles: bee's own unlimited Develop licence
+// covers bee only, and the company-wide Roadmaps pool (no profile) is
+// counted once, in the cross-profile total (the row with no profile).
+func Example_profiles() {
+	cat, _ := sam.NewCatalog(
+		sam.SoftwareModel{Publisher: "Aha! Labs", Product: "Aha! Roadmaps", Identifiers: []sam.Identifier{"roadmaps_seat"}},
+		sam.SoftwareModel{Publisher: "Aha! Labs", Product: "Aha! Develop", Identifiers: []sam.Identifier{"develop_seat"}},
+	)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	start := sam.Date{Year: 2026, Month: 1, Day: 1}
+	users := func(prefix string, n int) []sam.User {
+		var out []sam.User
+		for i := range n {
+			out = append(out, sam.User{ExternalID: fmt.Sprint(i + 1), Email: fmt.Sprintf("%s%d@acme.example", prefix, i+1), Enabled: true,
+				Identifiers: []sam.Identifier{"roadmaps_seat", "develop_seat"}, Activity: sam.Seen(now.AddDate(0, 0, -1))})
+		}
+		return out
+	}
+	r, err := reconcile.Evaluate(reconcile.Input{
+		Now: now, Rule: sam.ReclamationRule{ThresholdDays: 60}, Catalog: cat,
+		Entitlements: []sam.Entitlement{
+			{ID: "BEE-D", Model: "Aha! Develop", Profile: "bee", Unlimited: true, Start: start},
+			{ID: "CO-R", Model: "Aha! Roadmaps", Rights: 10, Start: start},
+		},
+		Profiles: []reconcile.Profile{{Name: "bee", Users: users("b", 4)}, {Name: "cee", Users: users("c", 3)}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range r.Positions {
+		profile := p.Profile
+		if profile == "" {
+			profile = "total"
+		}
+		fmt.Printf("%s %s: unlimited %v, owned %d, shared %d, used %d, covered %d, needed %d, %s\n",
+			p.Model, profile, p.Unlimited, p.RightsOwned, p.SharedRights, p.RightsUsed, p.RightsCovered, p.RightsNeeded, p.Status)
+	}
+	for _, w := range r.Warnings {
+		fmt.Println(w.Code)
+	}
+	// Output:
+	// Aha! Develop bee: unlimited true, owned 0, shared 0, used 4, covered 4, needed 0, compliant
+	// Aha! Develop cee: unlimited false, owned 0, shared 0, used 3, covered 0, needed 3, not_compliant
+	// Aha! Develop total: unlimited false, owned 0, shared 0, used 7, covered 4, needed 3, not_compliant
+	// Aha! Roadmaps bee: unlimited false, owned 0, shared 10, used 4, covered 0, needed 4, not_compliant
+	// Aha! Roadmaps cee: unlimited false, owned 0, shared 10, used 3, covered 0, needed 3, not_compliant
+	// Aha! Roadmaps total: unlimited false, owned 10, shared 0, used 7, covered 0, needed 0, over_licensed
+	// no_entitlement
+	// shared_entitlement
+}
