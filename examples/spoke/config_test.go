@@ -341,3 +341,34 @@ func TestParseConfigPaths(t *testing.T) {
 		t.Errorf("specs (-want +got):\n%s", diff)
 	}
 }
+
+// TestConfigTextWarningsNameProfile: in a -config run's text report, a
+// warning about one profile says which; a warning about the whole run
+// does not.
+func TestConfigTextWarningsNameProfile(t *testing.T) {
+	t.Parallel()
+	a, b := newCfgAccount(t, 51, 10), newCfgAccount(t, 52, 10)
+	dir := t.TempDir()
+	cfgPath := writeTestFile(t, dir, "accounts.json", `[
+  {"name": "alpha", "aha_url": "`+a.srv.URL+`", "token_env": "A_TOKEN", "protect": ["typo-alpha@example.com"]},
+  {"name": "beta", "aha_url": "`+b.srv.URL+`", "token_env": "B_TOKEN"}]`)
+	vars := map[string]string{"A_TOKEN": a.token, "B_TOKEN": b.token}
+	code, out, errs := spokeRun(t, envOf(vars), []string{"-config", cfgPath, "-now", cfgNow.Format(time.RFC3339),
+		"-protect", "typo-all@example.com"}, a.token, b.token)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	var lines []string
+	for l := range strings.Lines(out) {
+		if strings.Contains(l, "typo-") {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	want := []string{
+		`- [alpha] protect entry "typo-alpha@example.com" (the config's protect list) matches no user of the account: check it for a typo; it protects no one`,
+		`- protect entry "typo-all@example.com" (-protect or -protect-file) matches no user of the account: check it for a typo; it protects no one`,
+	}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("warning lines (-want +got):\n%s\n%s", diff, out)
+	}
+}

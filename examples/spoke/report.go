@@ -515,6 +515,11 @@ func writeText(w io.Writer, r *Report) error {
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(&b, "\nWarnings: %d\n", len(r.Warnings))
 		for _, w := range r.Warnings {
+			// With several profiles, a warning about one says which.
+			if r.Profiles != nil && w.Profile != "" {
+				fmt.Fprintf(&b, "  - [%s] %s\n", w.Profile, w.Message)
+				continue
+			}
 			fmt.Fprintf(&b, "  - %s\n", w.Message)
 		}
 	}
