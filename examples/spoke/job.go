@@ -467,19 +467,10 @@ func (j *job) download(ctx context.Context, a *account, prog *observer) error {
 	a.notes = append(a.notes, d.Warnings...)
 	if !j.o.now.IsZero() {
 		if n := afterNow(users, j.now); n > 0 {
-			a.warns = append(a.warns, nowWarning(j.tag(a), j.now, n))
+			a.warns = append(a.warns, nowWarning(a.name(), j.now, n))
 		}
 	}
 	return nil
-}
-
-// tag is a's profile name in a -config run (where report rows carry their
-// profile), else "".
-func (j *job) tag(a *account) string {
-	if j.o.multi() {
-		return a.name()
-	}
-	return ""
 }
 
 // checkProtect warns of each protect entry that matches no user: one of
@@ -495,7 +486,7 @@ func (j *job) checkProtect() {
 	}
 	for _, a := range j.accts {
 		for _, x := range unmatchedProtect(a.spec.protect, a.prof.Users) {
-			a.warns = append(a.warns, protectWarning(j.tag(a), x, "the config's protect list"))
+			a.warns = append(a.warns, protectWarning(a.name(), x, "the config's protect list"))
 		}
 	}
 }

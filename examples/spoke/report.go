@@ -204,11 +204,13 @@ func buildReport(j *job) *Report {
 	// mine keeps a row of account a: every row in a single-account run;
 	// in a -config run, the rows of a's profile from a's own evaluation.
 	mine := func(a *account, profile string) bool { return !multi || profile == a.name() }
-	tag := func(profile string) string {
-		if multi {
-			return profile
+	// tag is the profile a row of account a carries: every row carries its
+	// profile, in a single-account run as in a -config run.
+	tag := func(a *account, profile string) string {
+		if profile == "" {
+			return a.name()
 		}
-		return ""
+		return profile
 	}
 	// Warnings speak of the account as the report's positions show it:
 	// after the reclaim when one ran.
@@ -220,7 +222,7 @@ func buildReport(j *job) *Report {
 				continue
 			}
 			r.Subscriptions = append(r.Subscriptions, subscription{
-				Profile: tag(s.Profile), ExternalUserID: s.ExternalUserID, Email: emailOf(s.UserPrincipalName), Model: s.Model,
+				Profile: tag(a, s.Profile), ExternalUserID: s.ExternalUserID, Email: emailOf(s.UserPrincipalName), Model: s.Model,
 				Identifier: string(s.Identifier), Active: s.Active, Administrator: s.Administrator,
 				LastActivity: timePtr(s.LastActivity), Activity: s.LastActivity.State.String(), InactiveDays: s.InactiveDays,
 			})
@@ -231,7 +233,7 @@ func buildReport(j *job) *Report {
 			}
 			c = candidateAfter(c, a.applied, j.now)
 			r.Candidates = append(r.Candidates, candidate{
-				Profile: tag(c.Profile), ExternalUserID: c.ExternalUserID, Email: c.Email, Model: c.Model, Reason: c.Reason,
+				Profile: tag(a, c.Profile), ExternalUserID: c.ExternalUserID, Email: c.Email, Model: c.Model, Reason: c.Reason,
 				InactiveDays: c.InactiveDays, LastActivity: timePtr(c.LastActivity), State: string(c.State),
 			})
 		}
@@ -239,7 +241,7 @@ func buildReport(j *job) *Report {
 			if !mine(a, p.Profile) {
 				continue
 			}
-			r.Protected = append(r.Protected, protected{Profile: tag(p.Profile), ExternalUserID: p.ExternalUserID, Email: p.Email, Reason: string(p.Reason)})
+			r.Protected = append(r.Protected, protected{Profile: tag(a, p.Profile), ExternalUserID: p.ExternalUserID, Email: p.Email, Reason: string(p.Reason)})
 		}
 		for _, p := range a.before.Positions {
 			if mine(a, p.Profile) {
@@ -258,7 +260,7 @@ func buildReport(j *job) *Report {
 				CapExceeded: x.CapExceeded, Interrupted: x.Interrupted, Counts: x.Counts, Freed: append([]string{}, x.Freed...),
 				Unresolved: append([]string{}, x.Unresolved...)}
 			for _, act := range x.Actions {
-				r.Actions = append(r.Actions, action{Profile: tag(a.name()), ExternalUserID: act.ExternalUserID, Email: act.Email, Action: string(act.Action),
+				r.Actions = append(r.Actions, action{Profile: a.name(), ExternalUserID: act.ExternalUserID, Email: act.Email, Action: string(act.Action),
 					Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: act.Models})
 			}
 		}
@@ -299,12 +301,12 @@ func buildReport(j *job) *Report {
 	}
 	for _, w := range run.Warnings {
 		if !multi || w.Profile == "" {
-			r.Warnings = append(r.Warnings, warning{Code: string(w.Code), Message: w.Message, Model: w.Model, UserID: w.ExternalUserID})
+			r.Warnings = append(r.Warnings, warning{Profile: w.Profile, Code: string(w.Code), Message: w.Message, Model: w.Model, UserID: w.ExternalUserID})
 		}
 	}
 	for _, a := range j.accts {
 		for _, n := range a.notes {
-			r.Warnings = append(r.Warnings, warning{Profile: tag(a.name()), Code: "note", Message: n})
+			r.Warnings = append(r.Warnings, warning{Profile: a.name(), Code: "note", Message: n})
 		}
 	}
 	for _, n := range j.notes {
@@ -314,6 +316,14 @@ func buildReport(j *job) *Report {
 		r.Warnings = append(r.Warnings, a.warns...)
 	}
 	r.Warnings = append(r.Warnings, j.warns...)
+	if !multi {
+		// One account: the warnings about the whole run are about it.
+		for i := range r.Warnings {
+			if r.Warnings[i].Profile == "" {
+				r.Warnings[i].Profile = r.Profile
+			}
+		}
+	}
 	return r
 }
 

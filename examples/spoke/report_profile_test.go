@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/samspoke/samspoke/aha/ahatest"
+)
+
+// TestEveryRowCarriesItsProfile: in a single-account run every row of
+// every table of the JSON and CSV reports carries the profile, as in a
+// -config run.
+func TestEveryRowCarriesItsProfile(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	trimPlan(t, acct, testNow, 2)
+	f := newFake(t, acct, testNow)
+	dir := t.TempDir()
+	journal := filepath.Join(dir, "journal.jsonl")
+	// The CSV files (a dry run, before the reclaim below).
+	out := filepath.Join(dir, "csv")
+	r := f.run(nil, "-profile", "acme", "-protect", "nobody@example.com", "-format", "csv", "-o", out)
+	if r.code != 0 {
+		t.Fatalf("csv: exit %d:\n%s", r.code, r.stderr)
+	}
+	for _, file := range []string{"subscriptions.csv", "candidates.csv", "protected.csv", "positions.csv", "warnings.csv"} {
+		fh, err := os.Open(filepath.Join(out, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(fh).ReadAll()
+		fh.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		col := slices.Index(recs[0], "profile")
+		if col < 0 {
+			t.Errorf("%s has no profile column: %v", file, recs[0])
+			continue
+		}
+		if len(recs) < 2 {
+			t.Errorf("%s has no rows", file)
+		}
+		for i, rec := range recs[1:] {
+			if rec[col] != "acme" {
+				t.Errorf("%s row %d: profile %q, want acme", file, i+1, rec[col])
+			}
+		}
+	}
+
+	// -protect with a typo adds a warning about the whole run; -reclaim
+	// adds actions.
+	args := []string{"-profile", "acme", "-protect", "nobody@example.com", "-reclaim", "-journal", journal}
+	r = f.run(nil, append(args, "-format", "json")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	rep := decodeTestReport(t, r.stdout)
+	if rep.Profile != "acme" {
+		t.Fatalf("profile %q, want acme", rep.Profile)
+	}
+	tables := map[string][]string{}
+	for _, x := range rep.Subscriptions {
+		tables["subscriptions"] = append(tables["subscriptions"], x.Profile)
+	}
+	for _, x := range rep.Candidates {
+		tables["candidates"] = append(tables["candidates"], x.Profile)
+	}
+	for _, x := range rep.Protected {
+		tables["protected"] = append(tables["protected"], x.Profile)
+	}
+	for _, x := range rep.Positions {
+		tables["positions"] = append(tables["positions"], x.Profile)
+	}
+	for _, x := range rep.Actions {
+		tables["actions"] = append(tables["actions"], x.Profile)
+	}
+	for _, x := range rep.Warnings {
+		tables["warnings"] = append(tables["warnings"], x.Profile)
+	}
+	for name, profiles := range tables {
+		if i := slices.IndexFunc(profiles, func(p string) bool { return p != "acme" }); i >= 0 {
+			t.Errorf("JSON %s[%d]: profile %q, want acme", name, i, profiles[i])
+		}
+	}
+	for _, name := range []string{"subscriptions", "candidates", "protected", "positions", "actions", "warnings"} {
+		if len(tables[name]) == 0 {
+			t.Errorf("JSON %s is empty: the test needs rows in every table", name)
+		}
+	}
+
+}
