@@ -247,15 +247,19 @@ func (e *engine) scopeWarnings(profile string, mi int, t tally, counting []*ent)
 			all = append(all, i)
 		}
 	}
+	scope := ""
+	if len(e.profs) > 1 {
+		scope = fmt.Sprintf(" for profile %q or company-wide", profile)
+	}
 	switch {
 	case len(all) == 0:
 		e.warn(Warning{Code: WarnNoEntitlement, Profile: profile, Model: name, Count: int(t.used),
-			Message: fmt.Sprintf("%d user(s) hold %q but no entitlement is recorded for it (for profile %q or company-wide)", t.used, name, profile)})
+			Message: fmt.Sprintf("%d user(s) hold %q but no entitlement%s is recorded for it", t.used, name, scope)})
 	case !slices.ContainsFunc(e.byModel[mi], func(i int) bool { return !e.ents[i].expired }):
 		// expired_only is reported once per model.
 	default:
 		e.warn(Warning{Code: WarnNotCounting, Profile: profile, Model: name, Count: int(t.used),
-			Message: fmt.Sprintf("%d user(s) hold %q but none of its entitlements for profile %q or company-wide counts on %s", t.used, name, profile, e.now.Format("2006-01-02"))})
+			Message: fmt.Sprintf("%d user(s) hold %q but none of its entitlements%s counts on %s", t.used, name, scope, e.now.Format("2006-01-02"))})
 	}
 }
 
