@@ -217,12 +217,20 @@ func buildReport(j *job) *Report {
 	applied := j.applied()
 	var before, after []sam.Position
 	for _, a := range j.accts {
+		// Every table shows a user's email as Aha! has it; the writers
+		// escape it (CSV formula guard, HTML escaping).
+		emails := make(map[string]string, len(a.prof.Users))
+		for _, u := range a.prof.Users {
+			if u.ExternalID != "" {
+				emails[u.ExternalID] = u.Email
+			}
+		}
 		for _, s := range a.before.Subscriptions {
 			if !mine(a, s.Profile) {
 				continue
 			}
 			r.Subscriptions = append(r.Subscriptions, subscription{
-				Profile: tag(a, s.Profile), ExternalUserID: s.ExternalUserID, Email: emailOf(s.UserPrincipalName), Model: s.Model,
+				Profile: tag(a, s.Profile), ExternalUserID: s.ExternalUserID, Email: emails[s.ExternalUserID], Model: s.Model,
 				Identifier: string(s.Identifier), Active: s.Active, Administrator: s.Administrator,
 				LastActivity: timePtr(s.LastActivity), Activity: s.LastActivity.State.String(), InactiveDays: s.InactiveDays,
 			})
@@ -390,14 +398,6 @@ func positionLabel(r *Report, p position) string {
 	default:
 		return p.Model + " [" + p.Profile + "]"
 	}
-}
-
-// emailOf returns the principal name when it is an email, else "".
-func emailOf(upn string) string {
-	if strings.Contains(upn, "@") && !strings.Contains(upn, " ") {
-		return upn
-	}
-	return ""
 }
 
 func writeJSON(w io.Writer, r *Report) error {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/samspoke/samspoke/aha/ahatest"
 )
 
@@ -92,4 +93,55 @@ func TestEveryRowCarriesItsProfile(t *testing.T) {
 		}
 	}
 
+}
+
+// TestEmailsAgreeAcrossTables: a user's email is the same, as Aha! has it,
+// in every table of the report, however odd it is; escaping is the
+// writers' job.
+func TestEmailsAgreeAcrossTables(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	odd := map[string]string{
+		"900000000000000001": `=HYPERLINK("http://evil.example/","x")`,
+		"900000000000000002": `<img src=x onerror=alert(1)>@example.com`,
+		"900000000000000003": `Mixed.Case@Example.COM`,
+	}
+	old := testNow.AddDate(-1, 0, 0)
+	for id, email := range odd {
+		addUser(t, acct, id, email, old.AddDate(-1, 0, 0), &old)
+	}
+	f := newFake(t, acct, testNow)
+	// The first is protected, the others are candidates.
+	r := f.run(nil, "-protect", "900000000000000001", "-format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	rep := decodeTestReport(t, r.stdout)
+	got := map[string]map[string]string{} // table → id → email
+	note := func(table, id, email string) {
+		if _, ok := odd[id]; !ok {
+			return
+		}
+		if got[table] == nil {
+			got[table] = map[string]string{}
+		}
+		got[table][id] = email
+	}
+	for _, x := range rep.Subscriptions {
+		note("subscriptions", x.ExternalUserID, x.Email)
+	}
+	for _, x := range rep.Candidates {
+		note("candidates", x.ExternalUserID, x.Email)
+	}
+	for _, x := range rep.Protected {
+		note("protected", x.ExternalUserID, x.Email)
+	}
+	want := map[string]map[string]string{
+		"subscriptions": odd,
+		"candidates":    {"900000000000000002": odd["900000000000000002"], "900000000000000003": odd["900000000000000003"]},
+		"protected":     {"900000000000000001": odd["900000000000000001"]},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("emails by table (-want +got):\n%s", diff)
+	}
 }
