@@ -498,6 +498,21 @@ func writeText(w io.Writer, r *Report) error {
 		for _, k := range reasons {
 			fmt.Fprintf(&b, "  %-42s %d\n", k, counts[k])
 		}
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		var head []string
+		if r.Profiles != nil {
+			head = append(head, "Profile")
+		}
+		fmt.Fprintln(tw, strings.Join(append(head, "User id", "Email", "Reason"), "\t"))
+		for _, p := range r.Protected {
+			var row []string
+			if r.Profiles != nil {
+				row = append(row, p.Profile)
+			}
+			fmt.Fprintln(tw, strings.Join(append(row, p.ExternalUserID, p.Email, p.Reason), "\t"))
+		}
+		tw.Flush()
 	}
 
 	if r.Reclaim != nil {

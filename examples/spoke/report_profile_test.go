@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -143,5 +144,51 @@ func TestEmailsAgreeAcrossTables(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("emails by table (-want +got):\n%s", diff)
+	}
+}
+
+// TestTextReportListsProtected: the text report lists each protected user
+// (user id, email, reason) after the counts per reason, as it lists
+// candidates.
+func TestTextReportListsProtected(t *testing.T) {
+	t.Parallel()
+	acct := ahatest.DemoAccount(testNow)
+	f := newFake(t, acct, testNow)
+	r := f.run(nil, "-format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	rep := decodeTestReport(t, r.stdout)
+	if len(rep.Protected) == 0 {
+		t.Fatal("the demo account protects no one: the test needs protected users")
+	}
+	r = f.run(nil)
+	if r.code != 0 {
+		t.Fatalf("text: exit %d:\n%s", r.code, r.stderr)
+	}
+	_, section, ok := strings.Cut(r.stdout, "\nProtected from reclaim:")
+	if !ok {
+		t.Fatalf("no protected section:\n%s", r.stdout)
+	}
+	section, _, _ = strings.Cut(section, "\n\n"+"Warnings")
+	var rows [][]string
+	inTable := false
+	for l := range strings.Lines(section) {
+		fields := strings.Fields(l)
+		switch {
+		case len(fields) >= 3 && fields[0] == "User" && fields[1] == "id":
+			inTable = true
+		case inTable && len(fields) == 3:
+			rows = append(rows, fields)
+		case inTable:
+			inTable = false
+		}
+	}
+	var want [][]string
+	for _, p := range rep.Protected {
+		want = append(want, []string{p.ExternalUserID, p.Email, p.Reason})
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("protected table (-want +got):\n%s\n%s", diff, section)
 	}
 }
