@@ -17,8 +17,10 @@ import (
 
 var (
 	// ErrStateMismatch means a callback carried a state other than the one
-	// this [Flow] sent: it was not started by this program (or is stale).
-	ErrStateMismatch = errors.New("oauthflow: the callback's state does not match this authorization; start the authorization again")
+	// this [Flow] sent: it was not started by this program, or is stale (an
+	// old browser tab). Such a callback is ignored: its code is never
+	// exchanged, and the flow goes on waiting for its own callback.
+	ErrStateMismatch = errors.New("oauthflow: the callback's state does not match this authorization, so it was ignored")
 
 	// ErrCallbackUsed means a [Flow] already received its callback; a flow
 	// exchanges at most one authorization code.
@@ -102,10 +104,18 @@ func (f *Flow) Wait(ctx context.Context) (*oauth2.Token, error) {
 
 // Callback handles the redirect's query parameters: it checks the state in
 // constant time, reports a provider error as [*AuthorizationError], and
-// exchanges the code (with the PKCE verifier) for a token. Only the first
-// callback is processed; later ones fail with [ErrCallbackUsed] and never
-// reach the token endpoint. A failed exchange is a [*TokenError].
+// exchanges the code (with the PKCE verifier) for a token. A callback whose
+// state does not match (a stale tab, a forged request) fails with
+// [ErrStateMismatch] and is otherwise ignored: its code never reaches the
+// token endpoint and [Flow.Wait] goes on waiting. Only the first callback
+// with the flow's state (or a provider error without state, which can only
+// abort this flow) is processed; later ones fail with [ErrCallbackUsed] and
+// never reach the token endpoint. A failed exchange is a [*TokenError].
 func (f *Flow) Callback(ctx context.Context, query url.Values) (*oauth2.Token, error) {
+	if !f.stateMatches(query) {
+		f.cfg.debug("oauthflow: callback rejected", "reason", "state mismatch")
+		return nil, ErrStateMismatch
+	}
 	f.mu.Lock()
 	if f.consumed {
 		f.mu.Unlock()
@@ -123,16 +133,19 @@ func (f *Flow) Callback(ctx context.Context, query url.Values) (*oauth2.Token, e
 	return tok, err
 }
 
-func (f *Flow) callback(ctx context.Context, q url.Values) (*oauth2.Token, error) {
+// stateMatches reports whether a callback belongs to this flow: its state
+// is the flow's (compared in constant time). A provider error without
+// state can only abort this flow, so it is taken as this flow's; with a
+// state, it must be ours.
+func (f *Flow) stateMatches(q url.Values) bool {
 	state := q.Get("state")
-	// A provider error without state can only abort this flow, so report it;
-	// with a state, it must be ours.
-	if state != "" || q.Get("error") == "" {
-		if subtle.ConstantTimeCompare([]byte(state), []byte(f.state)) != 1 {
-			f.cfg.debug("oauthflow: callback rejected", "reason", "state mismatch")
-			return nil, ErrStateMismatch
-		}
+	if state == "" && q.Get("error") != "" {
+		return true
 	}
+	return subtle.ConstantTimeCompare([]byte(state), []byte(f.state)) == 1
+}
+
+func (f *Flow) callback(ctx context.Context, q url.Values) (*oauth2.Token, error) {
 	if code := q.Get("error"); code != "" {
 		f.cfg.debug("oauthflow: authorization refused", "error", code)
 		return nil, &AuthorizationError{
@@ -177,7 +190,13 @@ func (f *Flow) Handler() http.Handler {
 			return
 		}
 		if _, err := f.Callback(r.Context(), q); err != nil {
-			writePage(w, http.StatusBadRequest, "Aha! connection failed", err.Error()+" You can close this tab and check the terminal.")
+			if errors.Is(err, ErrStateMismatch) {
+				writePage(w, http.StatusBadRequest, "Not this authorization",
+					"The state in this callback did not match the authorization the terminal is waiting for (an old browser tab, perhaps), so it was ignored. The terminal is still waiting: finish the authorization in the tab it opened, or start it again there. You can close this tab.")
+				return
+			}
+			msg := strings.TrimSuffix(strings.TrimPrefix(err.Error(), "oauthflow: "), ".")
+			writePage(w, http.StatusBadRequest, "Aha! connection failed", msg+". You can close this tab and check the terminal.")
 			return
 		}
 		writePage(w, http.StatusOK, "Aha! connected", "You can close this tab and return to the terminal.")

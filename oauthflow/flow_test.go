@@ -3,8 +3,10 @@ package oauthflow_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/samspoke/samspoke/oauthflow"
 	"github.com/samspoke/samspoke/oauthflow/oauthflowtest"
+	"golang.org/x/oauth2"
 )
 
 // setup starts a fake Aha! account and a loopback listener on a free port,
@@ -127,22 +130,93 @@ func TestFlowContextCancelled(t *testing.T) {
 	}
 }
 
+// TestFlowWrongState: a callback with another state (a stale tab, a forged
+// request) is refused without its code reaching the token endpoint, and
+// the flow goes on waiting for its own callback.
 func TestFlowWrongState(t *testing.T) {
 	srv, cfg, _ := setup(t, time.Second)
 	flow := cfg.Begin()
 	code := authorize(t, srv, flow)
-	_, err := flow.Callback(t.Context(), url.Values{"code": {code}, "state": {"forged-state"}})
-	if !errors.Is(err, oauthflow.ErrStateMismatch) {
-		t.Fatalf("error = %v; want ErrStateMismatch", err)
+	for _, q := range []url.Values{
+		{"code": {code}, "state": {"forged-state"}},
+		{"code": {code}},
+		{"error": {"access_denied"}, "state": {"forged-state"}},
+	} {
+		if _, err := flow.Callback(t.Context(), q); !errors.Is(err, oauthflow.ErrStateMismatch) {
+			t.Fatalf("callback %v = %v; want ErrStateMismatch", q, err)
+		}
 	}
-	if _, err := flow.Callback(t.Context(), url.Values{"code": {code}}); !errors.Is(err, oauthflow.ErrCallbackUsed) {
-		t.Fatalf("callback after a forged one = %v; want ErrCallbackUsed", err)
-	}
-	if _, err := flow.Wait(t.Context()); !errors.Is(err, oauthflow.ErrStateMismatch) {
-		t.Fatalf("Wait = %v; want ErrStateMismatch", err)
+	select {
+	case <-flow.Done():
+		t.Fatal("the flow ended on a callback with another state")
+	default:
 	}
 	if srv.Exchanges() != 0 {
 		t.Error("a code with a forged state reached the token endpoint")
+	}
+	tok, err := flow.Callback(t.Context(), url.Values{"code": {code}, "state": {stateOf(t, flow)}})
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("the genuine callback after a forged one = %v, %v", tok, err)
+	}
+	if tok, err := flow.Wait(t.Context()); err != nil || tok.AccessToken == "" {
+		t.Fatalf("Wait = %v, %v", tok, err)
+	}
+	if srv.Exchanges() != 1 {
+		t.Errorf("exchanges = %d; want 1", srv.Exchanges())
+	}
+}
+
+// TestWaitLoopbackIgnoresWrongState: a stale tab's callback is answered 400
+// with a page saying the state did not match, and the wait goes on until the
+// genuine callback.
+func TestWaitLoopbackIgnoresWrongState(t *testing.T) {
+	srv, cfg, l := setup(t, 5*time.Second)
+	flow := cfg.Begin()
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		tok, err := flow.WaitLoopback(t.Context(), l)
+		done <- result{tok, err}
+	}()
+	resp, err := http.Get(l.RedirectURI() + "?code=abc&state=WRONG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "did not match") || !strings.Contains(string(body), "still waiting") {
+		t.Fatalf("wrong state answered %d:\n%s", resp.StatusCode, body)
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("the wait ended on a wrong state: %v", r.err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if code := browse(t, flow.AuthURL()); code != http.StatusOK {
+		t.Fatalf("the genuine callback answered %d", code)
+	}
+	r := <-done
+	if r.err != nil || r.tok.AccessToken == "" {
+		t.Fatalf("WaitLoopback = %v, %v", r.tok, r.err)
+	}
+	if srv.Exchanges() != 1 {
+		t.Errorf("exchanges = %d; want 1", srv.Exchanges())
+	}
+}
+
+// TestHandlerFailurePage: the page of a failed callback reads as
+// sentences.
+func TestHandlerFailurePage(t *testing.T) {
+	_, cfg, _ := setup(t, time.Second)
+	flow := cfg.Begin()
+	rec := httptest.NewRecorder()
+	flow.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/callback?error=access_denied", nil))
+	body := rec.Body.String()
+	if rec.Code != http.StatusBadRequest || !strings.Contains(body, "access_denied") || !strings.Contains(body, ". You can close this tab") || strings.Contains(body, "oauthflow:") {
+		t.Fatalf("answered %d:\n%s", rec.Code, body)
 	}
 }
 

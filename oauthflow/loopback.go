@@ -83,8 +83,9 @@ func (l *Loopback) Close() error {
 
 // WaitLoopback serves f's callback on l until ONE callback has been handled,
 // the timeout passes or ctx ends, answers the browser with a short page, then
-// shuts the listener down. It returns the token or the reason the
-// authorization failed: [ErrStateMismatch], [*AuthorizationError],
+// shuts the listener down. A callback whose state is not f's (a stale
+// browser tab) is answered 400 and ignored: the wait goes on. It returns
+// the token or the reason the authorization failed: [*AuthorizationError],
 // [*TokenError], or [ErrTimeout]. f's redirect URI must be l's.
 func (f *Flow) WaitLoopback(ctx context.Context, l *Loopback) (*oauth2.Token, error) {
 	defer l.Close()

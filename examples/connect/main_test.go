@@ -224,3 +224,72 @@ func TestConnectUsage(t *testing.T) {
 		t.Errorf("-h: exit %d, stdout %q", code, stdout.String())
 	}
 }
+
+var waitingLine = regexp.MustCompile(`(?m)^Waiting up to \S+ for Aha! to redirect to (http://\S+) \.\.\.$`)
+
+// TestConnectIgnoresStaleCallback: a callback with a wrong state (a stale
+// browser tab) is answered 400 with a page that says so, and connect keeps
+// waiting for the genuine redirect, which then succeeds.
+func TestConnectIgnoresStaleCallback(t *testing.T) {
+	srv := oauthflowtest.NewServer()
+	defer srv.Close()
+	tokenFile := filepath.Join(t.TempDir(), "aha-token.json")
+	args := []string{"-aha-url", srv.URL, "-client-id", srv.ClientID,
+		"-redirect", "http://127.0.0.1:0/callback", "-token-file", tokenFile, "-timeout", "5s"}
+	env := func(k string) string {
+		if k == "AHA_CLIENT_SECRET" {
+			return srv.ClientSecret
+		}
+		return ""
+	}
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	go func() { done <- run(ctx, args, env, &stdout, &stderr) }()
+
+	var authURL, redirect string
+	for authURL == "" || redirect == "" {
+		select {
+		case code := <-done:
+			t.Fatalf("command ended (%d) before waiting: %s %s", code, stdout.String(), stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+		if m := authURLLine.FindStringSubmatch(stdout.String()); m != nil {
+			authURL = m[1]
+		}
+		if m := waitingLine.FindStringSubmatch(stdout.String()); m != nil {
+			redirect = m[1]
+		}
+	}
+	resp, err := http.Get(redirect + "?code=abc&state=WRONG")
+	if err != nil {
+		t.Fatalf("stale tab: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "did not match") {
+		t.Fatalf("stale callback answered %d:\n%s", resp.StatusCode, body)
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("connect ended (%d) on a stale callback: %s", code, stderr.String())
+	case <-time.After(50 * time.Millisecond):
+	}
+	resp, err = http.Get(authURL)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the genuine callback answered %d", resp.StatusCode)
+	}
+	if code := <-done; code != 0 || stderr.String() != "" || !strings.Contains(stdout.String(), "Token saved to "+tokenFile) {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	if n := srv.Exchanges(); n != 1 {
+		t.Errorf("exchanges = %d; want 1 (the stale code is never exchanged)", n)
+	}
+	assertNoSecrets(t, srv, result{stdout: stdout.String(), stderr: stderr.String()})
+}
