@@ -106,10 +106,21 @@ type Report struct {
 	// Unresolved lists the external id of the user, if any, whose vendor
 	// call the end of the context cut short and whose re-read failed too:
 	// whether its seat was freed is unknown. The journal keeps the
-	// attempt without an outcome (see [Attempt]); the next run that plans
-	// the user re-reads it.
-	Unresolved []string       `json:"unresolved,omitempty"`
-	Actions    []ActionResult `json:"actions"`
+	// attempt without an outcome (see [Attempt]); the next run re-reads
+	// the user, as an action when it plans one, else to settle it (see
+	// [Report.Resolved]).
+	Unresolved []string `json:"unresolved,omitempty"`
+	// Resolved lists the attempts that earlier runs left without an
+	// outcome (a killed run, or one cut short whose re-read failed) for
+	// users this plan does not act on, as this run settled them by
+	// re-reading the user: already_applied when the seat is free,
+	// canceled when the user holds it still (the call did not take effect
+	// and the user is no longer a candidate) or is gone. They are not
+	// actions of this run: the snapshot already showed their seats as
+	// they are, so positions do not move for them. A user the plan acts
+	// on is settled by its action instead.
+	Resolved []ActionResult `json:"resolved,omitempty"`
+	Actions  []ActionResult `json:"actions"`
 	Counts     Counts         `json:"counts"`
 	// Freed lists the external ids of the users whose seats are free after
 	// the run (outcomes applied and already_applied), in plan order.
@@ -150,8 +161,14 @@ func (r *Report) add(res ActionResult) {
 // end) bounded to 10 seconds: a seat found free is already_applied, a seat still held
 // is failed (the next run tries again). When that re-read fails too, no
 // outcome is journaled: the attempt stays the user's last entry, the
-// action is listed in [Report.Unresolved], and the next run that plans the
-// user re-reads it (see [Attempt]).
+// action is listed in [Report.Unresolved], and the next run re-reads the
+// user (see [Attempt]).
+//
+// Before any action, Apply settles the attempts that earlier runs left
+// without an outcome for users the plan does not act on (a killed run's
+// last call; the user, disabled by it, is no longer a candidate): it
+// re-reads each and journals already_applied or canceled, listed in
+// [Report.Resolved].
 //
 // A failed action does not stop the others. The returned error is non-nil
 // only when the run could not go on: bad arguments, a journal write that
@@ -204,6 +221,9 @@ func Apply(ctx context.Context, r sam.Reclaimer, plan Plan, opts Options) (Repor
 	}
 	ap := applier{r: r, j: opts.Journal, now: now, runID: runID, again: opts.ReclaimAgainAfter}
 
+	if err := ap.resolveEarlier(ctx, plan, &rep); err != nil {
+		return rep, err
+	}
 	if len(plan.Actions) == 0 {
 		return rep, nil
 	}
@@ -409,6 +429,51 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 		return nil, &unresolvedError{user: a.ExternalUserID, readErr: err, ctxErr: ctx.Err()}
 	}
 	return ap.finish(a, Failed, callErr.Error(), "")
+}
+
+// resolveEarlier settles the attempts earlier runs left without an
+// outcome for users outside plan (see [Report.Resolved]). A user whose
+// re-read fails is listed in [Report.Unresolved] and left for a later run;
+// the end of ctx stops the run.
+func (ap *applier) resolveEarlier(ctx context.Context, plan Plan, rep *Report) error {
+	inPlan := make(map[string]bool, len(plan.Actions))
+	for _, a := range plan.Actions {
+		inPlan[a.ExternalUserID] = true
+	}
+	for _, e := range ap.j.Interrupted(plan.Profile) {
+		if inPlan[e.UserID] {
+			continue // its action re-reads it
+		}
+		if err := ctx.Err(); err != nil {
+			rep.Interrupted = true
+			return fmt.Errorf("reclaim: stopped while settling earlier attempts: %w", err)
+		}
+		a := Action{Profile: e.Profile, ExternalUserID: e.UserID, Email: e.Email, Mode: e.Action}
+		cut := fmt.Sprintf("the attempt by run %s at %s was cut short", e.RunID, e.Time.Format(time.RFC3339))
+		var o Outcome
+		var reason string
+		u, err := ap.lookup(ctx, e.UserID)
+		switch {
+		case errors.Is(err, sam.ErrUserNotFound):
+			o, reason = Canceled, cut+"; the user no longer exists at the vendor"
+		case err != nil && ctx.Err() != nil:
+			rep.Interrupted = true
+			return fmt.Errorf("reclaim: stopped while settling earlier attempts: %w", ctx.Err())
+		case err != nil:
+			rep.Unresolved = append(rep.Unresolved, e.UserID)
+			continue
+		case seatFree(u, e.Action):
+			o, reason = AlreadyApplied, cut+"; re-reading shows the seat free"
+		default:
+			o, reason = Canceled, cut+" and did not take effect; the user is no longer a candidate"
+		}
+		res, err := ap.finish(a, o, "", reason)
+		if err != nil {
+			return err
+		}
+		rep.Resolved = append(rep.Resolved, *res)
+	}
+	return nil
 }
 
 // durationText says d in whole days when it is a multiple of a day (as

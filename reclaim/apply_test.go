@@ -813,3 +813,84 @@ func TestApplyCanceledDuringCall(t *testing.T) {
 		})
 	}
 }
+
+// TestApplySettlesEarlierAttempts: attempts that an earlier run left with
+// no outcome (killed during the call) for users the new plan does not act
+// on are settled by re-reading them, never by calling the vendor again.
+func TestApplySettlesEarlierAttempts(t *testing.T) {
+	active := func(id string) sam.User {
+		u := user(id)
+		u.Activity = sam.Seen(t0.AddDate(0, 0, -1))
+		return u
+	}
+	disabled := user("7")
+	disabled.Enabled = false
+	f := newFake(user("1"), user("2"), disabled, active("8"), active("10"))
+	f.lookupErrs["10"] = []error{errUnavailable}
+	plan := planFor(t, f, sam.ReclaimDisable)
+	if len(plan.Actions) != 2 {
+		t.Fatalf("plan has %d actions, want users 1 and 2", len(plan.Actions))
+	}
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	// The killed run: its calls for 1, 7 (served: the user is disabled),
+	// 8 (not served), 9 (deleted since) and 10 were cut short.
+	for _, id := range []string{"1", "7", "8", "9", "10"} {
+		if err := j.Append(Entry{Time: t0.Add(-time.Hour), RunID: "r0", Profile: profile, UserID: id, Email: "x", Action: sam.ReclaimDisable, Outcome: Attempt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	rep, err := Apply(context.Background(), f, plan, Options{Journal: j, Now: fixedClock, RunID: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"1 applied", "2 applied"}, outcomes(rep)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	var settled []string
+	for _, r := range rep.Resolved {
+		settled = append(settled, r.ExternalUserID+" "+string(r.Outcome))
+		if !strings.Contains(r.Reason, "attempt by run r0") {
+			t.Errorf("user %s: reason %q does not name the earlier run", r.ExternalUserID, r.Reason)
+		}
+	}
+	if diff := cmp.Diff([]string{"7 already_applied", "8 canceled", "9 canceled"}, settled); diff != "" {
+		t.Errorf("resolved (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"10"}, rep.Unresolved); diff != "" {
+		t.Errorf("unresolved (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"1": 1, "2": 1}, f.reclaimCount()); diff != "" {
+		t.Errorf("vendor calls (-want +got):\n%s", diff)
+	}
+	for id, want := range map[string]Outcome{"7": AlreadyApplied, "8": Canceled, "9": Canceled, "10": Attempt} {
+		if st, _ := j.Status(profile, id); st.Last.Outcome != want {
+			t.Errorf("journal: user %s ends %q, want %q", id, st.Last.Outcome, want)
+		}
+	}
+
+	// The next run, the vendor reachable again, settles 10; the one after
+	// finds nothing left to settle.
+	for run, want := range [][]string{{"10 canceled"}, nil} {
+		rep, err = Apply(context.Background(), f, Plan{Profile: profile, Mode: sam.ReclaimDisable}, Options{Journal: j, Now: fixedClock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rep.Resolved {
+			got = append(got, r.ExternalUserID+" "+string(r.Outcome))
+		}
+		if diff := cmp.Diff(want, got); diff != "" || len(rep.Unresolved) != 0 {
+			t.Errorf("run %d: resolved (-want +got):\n%s\nunresolved %v", run+2, diff, rep.Unresolved)
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"1": 1, "2": 1}, f.reclaimCount()); diff != "" {
+		t.Errorf("vendor calls after three runs (-want +got):\n%s", diff)
+	}
+	checkJournalConsistent(t, path)
+}

@@ -35,8 +35,10 @@ const (
 	// counts as done and never blocks: the next run that plans the user
 	// re-reads it, and reports already_applied when the seat is free (the
 	// reason names the interrupted run) or attempts it again. A user the
-	// vendor did free is no longer a candidate, so its attempt may stay
-	// the journal's last word; the seat is free all the same.
+	// vendor did free is no longer a candidate: the next run re-reads it
+	// all the same and journals already_applied (or canceled, when the
+	// call did not take effect), so no attempt stays the journal's last
+	// word (see [Report.Resolved]).
 	Attempt Outcome = "attempt"
 	// Applied means the vendor call freed the seat.
 	Applied Outcome = "applied"
@@ -432,6 +434,27 @@ func (j *Journal) Status(profile, userID string) (s Status, ok bool) {
 		s.Done = &d
 	}
 	return s, true
+}
+
+// Interrupted returns, for each user of profile whose last entry is an
+// attempt with no outcome (see [Status.Interrupted]), that attempt, oldest
+// first (ties by user id).
+func (j *Journal) Interrupted(profile string) []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []Entry
+	for k, s := range j.status {
+		if k.profile == profile && s.Interrupted() {
+			out = append(out, s.Last)
+		}
+	}
+	slices.SortFunc(out, func(a, b Entry) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UserID, b.UserID)
+	})
+	return out
 }
 
 // Append writes the entries, one line each, and flushes the file to disk

@@ -207,6 +207,7 @@ type jsonReclaim struct {
 	Counts      map[string]int `json:"counts"`
 	Freed       []string       `json:"freed"`
 	Unresolved  []string       `json:"unresolved"`
+	Resolved    []jsonAction   `json:"resolved"`
 }
 
 type jsonAction struct {

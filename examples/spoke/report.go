@@ -119,6 +119,10 @@ type reclaimBlock struct {
 	// cut short and the user could not be re-read. Their candidates are
 	// awaiting_revocation; the next run re-reads them.
 	Unresolved []string `json:"unresolved"`
+	// Resolved lists the attempts an earlier run left without an outcome
+	// (it was killed during the call) for users this run did not plan,
+	// settled by re-reading them: already_applied or canceled.
+	Resolved []action `json:"resolved"`
 }
 
 type action struct {
@@ -130,6 +134,12 @@ type action struct {
 	Error          string   `json:"error"`
 	Reason         string   `json:"reason,omitempty"`
 	Models         []string `json:"models"`
+}
+
+// reportAction is one reclaim action of profile as the report shows it.
+func reportAction(profile string, act reclaim.ActionResult) action {
+	return action{Profile: profile, ExternalUserID: act.ExternalUserID, Email: act.Email, Action: string(act.Action),
+		Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: act.Models}
 }
 
 type warning struct {
@@ -266,10 +276,12 @@ func buildReport(j *job) *Report {
 			x := a.applied
 			block = &reclaimBlock{Mode: string(x.Mode), Planned: x.Planned, MaxActions: x.MaxActions,
 				CapExceeded: x.CapExceeded, Interrupted: x.Interrupted, Counts: x.Counts, Freed: append([]string{}, x.Freed...),
-				Unresolved: append([]string{}, x.Unresolved...)}
+				Unresolved: append([]string{}, x.Unresolved...), Resolved: []action{}}
+			for _, act := range x.Resolved {
+				block.Resolved = append(block.Resolved, reportAction(a.name(), act))
+			}
 			for _, act := range x.Actions {
-				r.Actions = append(r.Actions, action{Profile: a.name(), ExternalUserID: act.ExternalUserID, Email: act.Email, Action: string(act.Action),
-					Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: act.Models})
+				r.Actions = append(r.Actions, reportAction(a.name(), act))
 			}
 		}
 		if multi {
@@ -561,6 +573,9 @@ func writeReclaimCounts(b *strings.Builder, label string, x *reclaimBlock) {
 	if x.CapExceeded {
 		fmt.Fprintf(b, "  The plan has %d actions, above the cap of %d: none was applied. Raise -max-reclaim, or lift it with -max-reclaim 0.\n",
 			x.Planned, x.MaxActions)
+	}
+	for _, r := range x.Resolved {
+		fmt.Fprintf(b, "  Settled from an earlier run: %s (%s): %s — %s\n", r.ExternalUserID, r.Email, r.Outcome, r.Reason)
 	}
 	if len(x.Unresolved) > 0 {
 		fmt.Fprintf(b, "  Unresolved (the call was cut short and the user could not be re-read; whether the seat was freed is unknown; the next run re-reads them): %s\n",
