@@ -121,7 +121,7 @@ type Report struct {
 	// on is settled by its action instead.
 	Resolved []ActionResult `json:"resolved,omitempty"`
 	Actions  []ActionResult `json:"actions"`
-	Counts     Counts         `json:"counts"`
+	Counts   Counts         `json:"counts"`
 	// Freed lists the external ids of the users whose seats are free after
 	// the run (outcomes applied and already_applied), in plan order.
 	// Positions recomputed after the run drop by exactly these seats.
