@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -101,7 +102,8 @@ func TestReclaimKilledProcess(t *testing.T) {
 	}
 	err := cmd.Wait()
 	close(killed)
-	if ee, ok := err.(*exec.ExitError); !ok || ee.Success() {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Success() {
 		t.Fatalf("killed spoke: %v, want killed by a signal", err)
 	}
 	if stdout.Len() != 0 {
