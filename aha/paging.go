@@ -38,6 +38,7 @@ type pager[T any] struct {
 
 type pageTracker struct {
 	op         string
+	perPage    int // the page size asked for: without pagination, a shorter page is the last
 	started    bool
 	expected   int
 	seen       map[ID]struct{}
@@ -57,7 +58,11 @@ func accept[T any](tr *pageTracker, page int, items []T, resp *Response, id func
 		tr.expected = resp.TotalRecords
 	}
 	if !tr.paginated {
-		// No pagination object: the endpoint is not paged.
+		// No pagination object: the only end signals are a page shorter
+		// than asked for, an empty page, or a listing that is not paged
+		// at all (more than asked for, repeated whole on the next page).
+		// A full page that repeats could be either a page number ignored
+		// or a listing of exactly one page: fail rather than guess.
 		for _, it := range items {
 			if _, dup := tr.seen[id(it)]; dup {
 				tr.duplicates++
@@ -66,7 +71,15 @@ func accept[T any](tr *pageTracker, page int, items []T, resp *Response, id func
 			tr.seen[id(it)] = struct{}{}
 			keep = append(keep, it)
 		}
-		return keep, true, nil
+		switch {
+		case len(items) == 0 || len(items) < tr.perPage:
+			return keep, true, nil
+		case len(keep) == 0 && len(items) > tr.perPage:
+			return nil, true, nil
+		case len(keep) == 0:
+			return nil, false, ErrPagingLoop
+		}
+		return keep, false, nil
 	}
 	if resp.CurrentPage != 0 && resp.CurrentPage != page {
 		return nil, false, ErrPagingLoop
@@ -103,7 +116,7 @@ func accept[T any](tr *pageTracker, page int, items []T, resp *Response, id func
 func (p pager[T]) all(ctx context.Context, startPage int) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		tr := &pageTracker{op: p.op}
+		tr := &pageTracker{op: p.op, perPage: p.perPage}
 		if startPage < 1 {
 			startPage = 1
 		}
@@ -163,10 +176,11 @@ func (p pager[T]) collect(ctx context.Context, concurrency int) ([]T, error) {
 // is the response of the page its items came from. On an error, emit may
 // have seen part of the listing: the caller discards it.
 func (p pager[T]) stream(ctx context.Context, concurrency int, emit func(items []T, resp *Response)) error {
-	if concurrency <= 1 {
-		tr := &pageTracker{op: p.op}
-		seen := 0
-		for page := 1; ; page++ {
+	tr := &pageTracker{op: p.op, perPage: p.perPage}
+	// sequential checks and emits pages from page on, in order, until the
+	// listing ends.
+	sequential := func(page, seen int) error {
+		for ; ; page++ {
 			items, resp, err := p.fetch(ctx, page, p.perPage)
 			if err != nil {
 				return &WalkError{Op: p.op, Page: page, Seen: seen, Err: err}
@@ -182,7 +196,9 @@ func (p pager[T]) stream(ctx context.Context, concurrency int, emit func(items [
 			}
 		}
 	}
-	tr := &pageTracker{op: p.op}
+	if concurrency <= 1 {
+		return sequential(1, 0)
+	}
 	items, resp, err := p.fetch(ctx, 1, p.perPage)
 	if err != nil {
 		return &WalkError{Op: p.op, Page: 1, Err: err}
@@ -195,6 +211,11 @@ func (p pager[T]) stream(ctx context.Context, concurrency int, emit func(items [
 	}
 	if done {
 		return nil
+	}
+	if !tr.paginated {
+		// Without total_pages there is nothing to fetch ahead: read on
+		// page by page until the listing's own end.
+		return sequential(2, seen)
 	}
 	total := resp.TotalPages
 	type result struct {

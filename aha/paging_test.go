@@ -325,3 +325,73 @@ func TestAuditWindowSplit(t *testing.T) {
 		t.Errorf("unbounded window split into %d", len(got))
 	}
 }
+
+// A listing served without a pagination object ends only on its own
+// signals: a short or empty page, or a listing that is not paged at all.
+// A full page repeated could be either a page number ignored or a list of
+// exactly one page, so it fails rather than passing for the whole account.
+func TestUsersWithoutPagination(t *testing.T) {
+	const n = 450
+	page := func(w http.ResponseWriter, ids []ID) {
+		var b strings.Builder
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"id":%q}`, id)
+		}
+		fmt.Fprintf(w, `{"users":[%s]}`, b.String())
+	}
+	tests := []struct {
+		name     string
+		serve    func(w http.ResponseWriter, pg, per int)
+		want     []ID
+		wantErr  error
+		requests int64
+	}{
+		{"paged, no pagination", func(w http.ResponseWriter, pg, per int) {
+			all := wantIDs(0, n)
+			lo, hi := min((pg-1)*per, n), min(pg*per, n)
+			page(w, all[lo:hi])
+		}, wantIDs(0, n), nil, 3},
+		{"paged, no pagination, last page full", func(w http.ResponseWriter, pg, per int) {
+			all := wantIDs(0, 400)
+			lo, hi := min((pg-1)*per, 400), min(pg*per, 400)
+			page(w, all[lo:hi])
+		}, wantIDs(0, 400), nil, 3},
+		{"not paged at all", func(w http.ResponseWriter, pg, per int) {
+			page(w, wantIDs(0, n))
+		}, wantIDs(0, n), nil, 2},
+		{"page number ignored", func(w http.ResponseWriter, pg, per int) {
+			page(w, wantIDs(0, per))
+		}, nil, ErrPagingLoop, 2},
+	}
+	for _, tt := range tests {
+		for _, conc := range []int{1, 4} {
+			t.Run(fmt.Sprintf("%s/concurrency=%d", tt.name, conc), func(t *testing.T) {
+				c, mux, _, _ := setup(t)
+				var hits atomic.Int64
+				mux.HandleFunc("GET /api/v1/users", func(w http.ResponseWriter, r *http.Request) {
+					hits.Add(1)
+					pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
+					per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+					tt.serve(w, max(pg, 1), per)
+				})
+				users, err := c.Users.ListAll(context.Background(), &ListUsersOptions{ListOptions: ListOptions{Concurrency: conc}})
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				var ids []ID
+				for _, u := range users {
+					ids = append(ids, u.ID)
+				}
+				if diff := cmp.Diff(tt.want, ids); diff != "" {
+					t.Errorf("users (-want +got):\n%s", diff)
+				}
+				if hits.Load() != tt.requests {
+					t.Errorf("requests = %d, want %d", hits.Load(), tt.requests)
+				}
+			})
+		}
+	}
+}

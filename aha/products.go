@@ -52,7 +52,7 @@ func (s *ProductsService) listUsers(ctx context.Context, productID string, page,
 func (s *ProductsService) AllUsers(ctx context.Context, productID string, opts *ListOptions) iter.Seq2[*ProjectUser, error] {
 	perPage := MaxPerPage
 	if opts != nil && opts.PerPage > 0 {
-		perPage = opts.PerPage
+		perPage = min(opts.PerPage, MaxPerPage)
 	}
 	p := pager[*ProjectUser]{
 		op: "products/" + productID + "/users", perPage: perPage,

@@ -185,7 +185,7 @@ func (s *UsersService) list(ctx context.Context, opts *ListUsersOptions, page, p
 func (s *UsersService) pager(opts *ListUsersOptions) pager[*User] {
 	perPage := MaxPerPage
 	if opts != nil && opts.PerPage > 0 {
-		perPage = opts.PerPage
+		perPage = min(opts.PerPage, MaxPerPage)
 	}
 	return pager[*User]{
 		op:      "users",
