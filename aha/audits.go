@@ -6,6 +6,7 @@ import (
 	"errors"
 	"iter"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -142,11 +143,19 @@ func (w AuditWindow) Split(n int) []AuditWindow {
 	return out
 }
 
-// All walks the window with the after_id cursor, yielding audits in
-// increasing id order. It ends on an empty page, or when the response's
-// pagination says the page was the last one. The cursor must advance on
-// every page; a repeated cursor yields ErrPagingLoop. An error is yielded
-// once, wrapped in *WalkError whose AfterID is where to resume.
+// All walks the window with the after_id cursor, yielding each audit once.
+// It ends on an empty page, or when the response's pagination says the
+// page was the last one. The cursor must advance on every page; a
+// repeated cursor yields ErrPagingLoop. An error is yielded once, wrapped
+// in *WalkError whose AfterID (or Page) is where to resume.
+//
+// Aha! documents neither the order of /audits nor how firmly after_id is
+// honoured, and a cursor is only sound over pages in increasing id order.
+// So the first request already carries a cursor (after_id=0 when the
+// window sets none), and a walk whose server answers a page out of id
+// order, or ignores the cursor and sends its first page again, goes on by
+// page numbers under the same filters instead: nothing is skipped and
+// nothing yielded twice.
 func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit, error] {
 	return func(yield func(*Audit, error) bool) {
 		perPage := w.PerPage
@@ -154,49 +163,113 @@ func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit
 			perPage = MaxPerPage
 		}
 		cursor := w.AfterID
+		if cursor.IsZero() {
+			cursor = "0"
+		}
+		opts := ListAuditsOptions{
+			UserID: w.UserID, CreatedSince: w.Since, CreatedBefore: w.Before,
+			AuditableType: w.Type, AuditAction: w.Action, PerPage: perPage,
+		}
+		var firstPage map[ID]struct{} // ids of the first page, in case the cursor is ignored
 		seen := 0
-		for {
-			opts := ListAuditsOptions{
-				UserID: w.UserID, CreatedSince: w.Since, CreatedBefore: w.Before,
-				AfterID: cursor, AuditableType: w.Type, AuditAction: w.Action, PerPage: perPage,
-			}
+		for request := 1; ; request++ {
+			opts.AfterID = cursor
 			audits, resp, err := s.List(ctx, &opts)
 			if err != nil {
 				yield(nil, &WalkError{Op: "audits", AfterID: cursor, Seen: seen, Err: err})
 				return
 			}
+			audits = slices.DeleteFunc(audits, func(a *Audit) bool { return a == nil || a.ID.IsZero() })
 			if len(audits) == 0 {
 				return
 			}
 			next := cursor
-			inPage := make(map[ID]struct{}, len(audits))
 			for _, a := range audits {
-				if a == nil || a.ID.IsZero() {
-					continue
+				if compareIDs(a.ID, next) > 0 {
+					next = a.ID
 				}
-				if !cursor.IsZero() && compareIDs(a.ID, cursor) <= 0 {
+			}
+			switch {
+			case !increasing(audits):
+				// Out of id order: the records after this cursor, page by page.
+				s.pages(ctx, opts, audits, resp, nil, seen, yield)
+				return
+			case next == cursor && request <= 2:
+				// The cursor was ignored: this is the first page (again).
+				s.pages(ctx, opts, audits, resp, firstPage, seen, yield)
+				return
+			case next == cursor:
+				yield(nil, &WalkError{Op: "audits", AfterID: cursor, Seen: seen, Err: ErrPagingLoop})
+				return
+			}
+			if request == 1 {
+				firstPage = make(map[ID]struct{}, len(audits))
+			}
+			for _, a := range audits {
+				if compareIDs(a.ID, cursor) <= 0 {
 					continue // at or before the cursor: already yielded
 				}
-				if _, dup := inPage[a.ID]; dup {
-					continue // repeated within the page: yield each id once
-				}
-				inPage[a.ID] = struct{}{}
-				if next.IsZero() || compareIDs(a.ID, next) > 0 {
-					next = a.ID
+				if firstPage != nil && request == 1 {
+					firstPage[a.ID] = struct{}{}
 				}
 				if !yield(a, nil) {
 					return
 				}
 				seen++
 			}
-			if next == cursor {
-				yield(nil, &WalkError{Op: "audits", AfterID: cursor, Seen: seen, Err: ErrPagingLoop})
-				return
-			}
 			cursor = next
 			if resp.HasPagination && resp.TotalPages > 0 && resp.CurrentPage >= resp.TotalPages {
 				return
 			}
+		}
+	}
+}
+
+// increasing reports whether the page's ids strictly increase, the order a
+// cursor walk needs.
+func increasing(audits []*Audit) bool {
+	for i := 1; i < len(audits); i++ {
+		if compareIDs(audits[i-1].ID, audits[i].ID) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// pages goes on with a walk by page numbers, under opts (whose AfterID, if
+// the server honours it, stays fixed), starting from first as page 1. It
+// has the checks of every paged listing (total_records, loops, pages
+// without pagination) and skips records at or before opts.AfterID and
+// those in skip, which were yielded already.
+func (s *AuditsService) pages(ctx context.Context, opts ListAuditsOptions, first []*Audit, resp *Response, skip map[ID]struct{}, seen int, yield func(*Audit, error) bool) {
+	tr := &pageTracker{op: "audits", perPage: opts.PerPage}
+	items := first
+	for page := 1; ; page++ {
+		if page > 1 {
+			opts.Page = page
+			var err error
+			if items, resp, err = s.List(ctx, &opts); err != nil {
+				yield(nil, &WalkError{Op: "audits", Page: page, AfterID: opts.AfterID, Seen: seen, Err: err})
+				return
+			}
+			items = slices.DeleteFunc(items, func(a *Audit) bool { return a == nil || a.ID.IsZero() })
+		}
+		keep, done, err := accept(tr, page, items, resp, func(a *Audit) ID { return a.ID })
+		for _, a := range keep {
+			if _, dup := skip[a.ID]; dup || compareIDs(a.ID, opts.AfterID) <= 0 {
+				continue
+			}
+			if !yield(a, nil) {
+				return
+			}
+			seen++
+		}
+		if err != nil {
+			yield(nil, &WalkError{Op: "audits", Page: page, AfterID: opts.AfterID, Seen: seen, Err: err})
+			return
+		}
+		if done {
+			return
 		}
 	}
 }

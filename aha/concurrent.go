@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -103,17 +104,29 @@ func splitSeconds(since, before time.Time, n int) [][2]time.Time {
 // twice.
 func (s *Spoke) walkAudits(ctx context.Context, since, before time.Time, walks int, visit func(*Audit)) error {
 	per := s.perPage()
-	probe := ListAuditsOptions{CreatedSince: since, CreatedBefore: before, PerPage: per}
+	// The probe asks for ids after 0, as a cursor walk does, so that a
+	// server that honours after_id answers in id order.
+	probe := ListAuditsOptions{CreatedSince: since, CreatedBefore: before, AfterID: "0", PerPage: per}
 	audits, resp, err := s.c.Audits.List(ctx, &probe)
 	if err != nil {
-		return &WalkError{Op: "audits", Err: err}
+		return &WalkError{Op: "audits", AfterID: probe.AfterID, Err: err}
+	}
+	audits = slices.DeleteFunc(audits, func(a *Audit) bool { return a == nil || a.ID.IsZero() })
+	if !increasing(audits) {
+		// Not in id order, so neither the cursor nor the time of the last
+		// record says what remains: one walk of the whole window, which
+		// goes on by page numbers (the probe's page is read again).
+		for a, err := range s.c.Audits.All(ctx, AuditWindow{Since: since, Before: before, PerPage: per}) {
+			if err != nil {
+				return err
+			}
+			visit(a)
+		}
+		return nil
 	}
 	var cursor ID
 	var last time.Time
 	for _, a := range audits {
-		if a == nil || a.ID.IsZero() {
-			continue
-		}
 		visit(a)
 		if cursor.IsZero() || compareIDs(a.ID, cursor) > 0 {
 			cursor = a.ID

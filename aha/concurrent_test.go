@@ -2,6 +2,7 @@ package aha_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -213,5 +214,34 @@ func TestNewScaledLimiterRejects(t *testing.T) {
 	}
 	if _, err := aha.NewScaledLimiter(0, 300, 1, 2); err == nil {
 		t.Error("perSecond 0 accepted")
+	}
+}
+
+// TestPullActivityAnyAuditOrder: whether the server lists audits newest
+// first and whether it honours after_id (neither is documented), the pull
+// finds every user's latest activity and reads each record once.
+func TestPullActivityAnyAuditOrder(t *testing.T) {
+	acct := ahatest.NewAccount(ahatest.AccountConfig{Users: 300, Audits: 1234, Seed: 5, Now: benchNow})
+	want, n := latestByUser(acct, sam.Window{Since: time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), Until: benchNow})
+	for _, order := range []ahatest.AuditOrder{ahatest.AuditsByID, ahatest.AuditsNewestFirst, ahatest.AuditsIgnoreAfterID, ahatest.AuditsNewestFirstIgnoreAfterID} {
+		for _, walks := range []int{1, 5} {
+			t.Run(fmt.Sprintf("order=%d/walks=%d", order, walks), func(t *testing.T) {
+				tok := randomToken(t)
+				srv := ahatest.NewServer(acct, ahatest.WithToken(tok), ahatest.WithRateLimit(0, 0), ahatest.WithClock(benchClock()), ahatest.WithAuditOrder(order))
+				t.Cleanup(srv.Close)
+				sp := scaledSpoke(t, srv, tok, scaledLimiter(t, 1000, 100000, 1))
+				sp.AuditWalks = walks
+				pull, err := sp.PullActivity(context.Background(), yearWindow())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, pull.Latest); diff != "" {
+					t.Errorf("latest differs (-want +got):\n%s", diff)
+				}
+				if pull.Records != n {
+					t.Errorf("%d records read, want %d", pull.Records, n)
+				}
+			})
+		}
 	}
 }

@@ -24,8 +24,8 @@ func demoServer() *httptest.Server {
 		fmt.Fprintf(w, `{"users":[%s],"pagination":{"total_records":3,"total_pages":2,"current_page":%d}}`, users[page], page)
 	})
 	mux.HandleFunc("GET /api/v1/audits", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("after_id") != "" {
-			fmt.Fprint(w, `{"audits":[]}`)
+		if after := r.URL.Query().Get("after_id"); after != "" && after != "0" {
+			fmt.Fprint(w, `{"audits":[]}`) // nothing after the last one
 			return
 		}
 		fmt.Fprint(w, `{"audits":[

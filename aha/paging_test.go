@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -289,10 +290,20 @@ func TestAuditsAll(t *testing.T) {
 
 func mustU(id ID) uint64 { v, _ := strconv.ParseUint(string(id), 10, 64); return v }
 
+// A server that sends the same full page whatever the cursor and page
+// number cannot be walked: the walk fails instead of looping or passing
+// one page for the window.
 func TestAuditsAllRepeatedCursor(t *testing.T) {
 	c, mux, _, _ := setup(t)
+	var b strings.Builder
+	for i := range MaxPerPage {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"%d","auditable_id":1}`, 5+i)
+	}
 	mux.HandleFunc("GET /api/v1/audits", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"audits":[{"id":"5","auditable_id":1}]}`) // ignores after_id
+		fmt.Fprintf(w, `{"audits":[%s]}`, b.String()) // ignores after_id and page
 	})
 	var n int
 	var errs []error
@@ -304,8 +315,70 @@ func TestAuditsAllRepeatedCursor(t *testing.T) {
 		n++
 	}
 	var we *WalkError
-	if n != 1 || len(errs) != 1 || !errors.Is(errs[0], ErrPagingLoop) || !errors.As(errs[0], &we) || we.AfterID != "5" {
+	if n != MaxPerPage || len(errs) != 1 || !errors.Is(errs[0], ErrPagingLoop) || !errors.As(errs[0], &we) || we.Page != 2 {
 		t.Errorf("n=%d errs=%v", n, errs)
+	}
+}
+
+// Aha! documents neither the order of /audits nor that every server
+// honours after_id. Whatever the order and whether the cursor is honoured,
+// the walk yields every audit of the listing exactly once.
+func TestAuditsAllOrderAndCursorTolerated(t *testing.T) {
+	const total = 450
+	const base = 6776881149486782000 // beyond 2^53
+	for _, desc := range []bool{false, true} {
+		for _, honour := range []bool{false, true} {
+			for _, pag := range []bool{false, true} {
+				name := fmt.Sprintf("desc=%v/after_id=%v/pagination=%v", desc, honour, pag)
+				t.Run(name, func(t *testing.T) {
+					c, mux, _, _ := setup(t)
+					mux.HandleFunc("GET /api/v1/audits", func(w http.ResponseWriter, r *http.Request) {
+						q := r.URL.Query()
+						var ids []uint64
+						after, _ := strconv.ParseUint(q.Get("after_id"), 10, 64)
+						for i := range uint64(total) {
+							if id := base + 1 + i; !honour || id > after {
+								ids = append(ids, id)
+							}
+						}
+						if desc && (!honour || q.Get("after_id") == "") {
+							slices.Reverse(ids)
+						}
+						page, _ := strconv.Atoi(q.Get("page"))
+						page = max(page, 1)
+						per, _ := strconv.Atoi(q.Get("per_page"))
+						lo, hi := min((page-1)*per, len(ids)), min(page*per, len(ids))
+						var b strings.Builder
+						for i, id := range ids[lo:hi] {
+							if i > 0 {
+								b.WriteString(",")
+							}
+							fmt.Fprintf(&b, `{"id":"%d","auditable_id":1}`, id)
+						}
+						pagination := ""
+						if pag {
+							pagination = fmt.Sprintf(`,"pagination":{"total_records":%d,"total_pages":%d,"current_page":%d}`, len(ids), (len(ids)+per-1)/per, page)
+						}
+						fmt.Fprintf(w, `{"audits":[%s]%s}`, b.String(), pagination)
+					})
+					got := map[ID]int{}
+					for a, err := range c.Audits.All(context.Background(), AuditWindow{}) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						got[a.ID]++
+					}
+					if len(got) != total {
+						t.Errorf("%d distinct audits, want %d", len(got), total)
+					}
+					for id, n := range got {
+						if n != 1 {
+							t.Errorf("audit %s yielded %d times", id, n)
+						}
+					}
+				})
+			}
+		}
 	}
 }
 

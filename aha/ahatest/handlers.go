@@ -424,7 +424,8 @@ func (a *Account) wireAudit(e Encoding, au *Audit) wireAudit {
 	return w
 }
 
-// listAudits serves the last 12 calendar months of audits, ascending by id.
+// listAudits serves the last 12 calendar months of audits, ascending by id
+// (or as WithAuditOrder says).
 func (s *Server) listAudits(rc *reqCtx) response {
 	q := rc.r.URL.Query()
 	page, per := s.paging(q)
@@ -432,6 +433,11 @@ func (s *Server) listAudits(rc *reqCtx) response {
 	if bad != nil {
 		return *bad
 	}
+	ignoreAfter := s.auditOrder == AuditsIgnoreAfterID || s.auditOrder == AuditsNewestFirstIgnoreAfterID
+	if ignoreAfter {
+		f.afterID = ""
+	}
+	newestFirst := s.auditOrder == AuditsNewestFirstIgnoreAfterID || (s.auditOrder == AuditsNewestFirst && f.afterID == "")
 	if cut := s.acct.auditCutoff(rc.now); f.since.Before(cut) {
 		f.since = cut
 	}
@@ -439,6 +445,10 @@ func (s *Server) listAudits(rc *reqCtx) response {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	sel := selectAudits(a.Audits, f)
+	if newestFirst {
+		sel = slices.Clone(sel)
+		slices.Reverse(sel)
+	}
 	lo, hi := window(len(sel), page, per)
 	out := wireAuditsPage{Audits: make([]wireAudit, 0, hi-lo), Pagination: pagination(len(sel), page, per)}
 	for _, au := range sel[lo:hi] {

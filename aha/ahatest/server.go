@@ -71,6 +71,30 @@ func WithEncoding(e Encoding) Option { return func(s *Server) { s.enc = e } }
 // true). Aha! does not document it; clients must handle both.
 func WithListDisabled(list bool) Option { return func(s *Server) { s.listDisabled = list } }
 
+// AuditOrder is how GET /audits orders and pages its records. Aha!
+// documents neither the order nor how every server treats after_id, so a
+// client has to walk any of them completely.
+type AuditOrder int
+
+const (
+	// AuditsByID lists audits in increasing id order and honours after_id
+	// (the default).
+	AuditsByID AuditOrder = iota
+	// AuditsNewestFirst lists audits newest first unless after_id is given,
+	// then in increasing id order after it.
+	AuditsNewestFirst
+	// AuditsIgnoreAfterID lists audits in increasing id order and ignores
+	// after_id: only page numbers page.
+	AuditsIgnoreAfterID
+	// AuditsNewestFirstIgnoreAfterID lists audits newest first and ignores
+	// after_id.
+	AuditsNewestFirstIgnoreAfterID
+)
+
+// WithAuditOrder sets how GET /audits orders its records and whether it
+// honours after_id (default AuditsByID).
+func WithAuditOrder(o AuditOrder) Option { return func(s *Server) { s.auditOrder = o } }
+
 // WithHistoricalTokens sets the historical audit token budget (default
 // 1000); each search costs HistoricalSearchCost.
 func WithHistoricalTokens(n int) Option { return func(s *Server) { s.histTokens = n } }
@@ -114,6 +138,7 @@ type Server struct {
 	faults       *Faults
 	enc          Encoding
 	listDisabled bool
+	auditOrder   AuditOrder
 	lim          *limiter
 	oauth        *oauthState
 
