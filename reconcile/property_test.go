@@ -136,6 +136,7 @@ func TestPropertyCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		distinct := map[string]map[string]bool{} // profile → enabled ids
+		users := 0                               // Σ distinct users of each profile
 		for _, p := range in.Profiles {
 			distinct[p.Name] = map[string]bool{}
 			for _, u := range p.Users {
@@ -143,6 +144,7 @@ func TestPropertyCounts(t *testing.T) {
 					distinct[p.Name][u.ExternalID] = true
 				}
 			}
+			users += len(distinct[p.Name])
 		}
 		cands := map[string]bool{}
 		for _, c := range r.Candidates {
@@ -159,7 +161,11 @@ func TestPropertyCounts(t *testing.T) {
 				t.Logf("seed %d: %s/%s used %d > %d distinct users", seed, p.Profile, p.Model, p.RightsUsed, len(distinct[p.Profile]))
 				return false
 			}
-			if !p.Unlimited && p.RightsOwned-(p.RightsUsed-p.RightsCovered) != p.Available {
+			if p.Profile == "" && p.RightsUsed > int64(users) {
+				t.Logf("seed %d: total %s used %d > %d distinct users of the profiles", seed, p.Model, p.RightsUsed, users)
+				return false
+			}
+			if p.RightsOwned-(p.RightsUsed-p.RightsCovered) != p.Available {
 				t.Logf("seed %d: owned %d − (used %d − covered %d) ≠ available %d", seed, p.RightsOwned, p.RightsUsed, p.RightsCovered, p.Available)
 				return false
 			}

@@ -44,3 +44,28 @@ func ExampleProfile_Publish() {
 	// published
 	// draft
 }
+
+func ExampleReclamationRule_Advance() {
+	rule := sam.ReclamationRule{ThresholdDays: 60, Notify: &sam.NotifyStep{DeadlineDays: 7}}
+	found := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	c := sam.Candidate{ExternalUserID: "42", State: sam.Ready}
+
+	c, _ = rule.Advance(c, found) // the caller notifies the user
+	deadline, _ := rule.NotifyDeadline(c)
+	fmt.Println(c.State, "until", deadline.Format(time.DateOnly))
+
+	_, moved := rule.Advance(c, found.AddDate(0, 0, 3))
+	fmt.Println("after 3 days, moved:", moved)
+
+	c, _ = rule.Advance(c, deadline) // no answer by the deadline
+	fmt.Println(c.State)
+
+	if _, err := c.Transition(sam.AwaitingUser, deadline); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// awaiting_user until 2026-03-08
+	// after 3 days, moved: false
+	// awaiting_revocation
+	// sam: a candidate cannot move from awaiting_revocation to awaiting_user
+}

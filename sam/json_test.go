@@ -46,6 +46,9 @@ func TestJSONRoundTrip(t *testing.T) {
 		Identifiers: []sam.Identifier{"develop_seat"}, Created: at, Activity: sam.Never(), ActivityComplete: true})
 	roundTrip(t, "entitlement", sam.Entitlement{ID: "PO-1", Model: "Aha! Roadmaps", Profile: "acme", Rights: 25, UnitCost: dec("59.00"),
 		Currency: "USD", Period: sam.Monthly, Start: sam.Date{Year: 2026, Month: 1, Day: 1}, End: sam.Date{Year: 2026, Month: 12, Day: 31}, CostCenter: "R&D"})
+	roundTrip(t, "unpriced entitlement", sam.Entitlement{Model: "Aha! Roadmaps", Rights: 3, Start: sam.Date{Year: 2026, Month: 1, Day: 1}})
+	roundTrip(t, "user of unknown activity", sam.User{ExternalID: "3", Enabled: true, Identifiers: []sam.Identifier{"roadmaps_seat"}, Activity: sam.Unknown()})
+	roundTrip(t, "unknown money", sam.Position{Profile: "acme", Model: "Aha! Develop", RightsUsed: 2, Available: -2, RightsNeeded: 2, Status: sam.NotCompliant})
 	roundTrip(t, "unlimited entitlement", sam.Entitlement{Model: "Aha! Develop", Unlimited: true, Start: sam.Date{Year: 2026, Month: 1, Day: 1}})
 	roundTrip(t, "rule", sam.ReclamationRule{Name: "60 days", Profile: "acme", ThresholdDays: 60, Notify: &sam.NotifyStep{DeadlineDays: 7},
 		ExcludeUsers: []string{"ceo@example.com"}, ExcludeIdentifiers: []sam.Identifier{"develop_seat"}})

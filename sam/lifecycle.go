@@ -197,8 +197,10 @@ func (s State) DeleteProfile(name string, at time.Time) (State, error) {
 	}
 	for _, c := range s.Candidates {
 		if c.Profile == name && !c.State.Closed() {
-			// Every open state may move to ClosedSkipped.
-			c, _ = c.Transition(ClosedSkipped, at)
+			// Every open state may move to ClosedSkipped; so is one with
+			// no state (taken as ready) or a state this package does not
+			// know: a deleted profile leaves no candidate open.
+			c.State, c.Updated = ClosedSkipped, at.UTC()
 		}
 		out.Candidates = append(out.Candidates, c)
 	}

@@ -74,6 +74,8 @@ func TestDeleteProfile(t *testing.T) {
 			{Profile: "one", ExternalUserID: "1", State: sam.Ready},
 			{Profile: "one", ExternalUserID: "2", State: sam.AttentionRequired},
 			{Profile: "one", ExternalUserID: "3", State: sam.ClosedComplete},
+			{Profile: "one", ExternalUserID: "4"}, // no state: taken as ready
+			{Profile: "one", ExternalUserID: "5", State: sam.AwaitingUser},
 			{Profile: "two", ExternalUserID: "1", State: sam.Ready},
 		},
 		Rules: []sam.ReclamationRule{{Profile: "one", ThresholdDays: 60}},
@@ -90,6 +92,8 @@ func TestDeleteProfile(t *testing.T) {
 			{Profile: "one", ExternalUserID: "1", State: sam.ClosedSkipped, Updated: t0},
 			{Profile: "one", ExternalUserID: "2", State: sam.ClosedSkipped, Updated: t0},
 			{Profile: "one", ExternalUserID: "3", State: sam.ClosedComplete},
+			{Profile: "one", ExternalUserID: "4", State: sam.ClosedSkipped, Updated: t0},
+			{Profile: "one", ExternalUserID: "5", State: sam.ClosedSkipped, Updated: t0},
 			{Profile: "two", ExternalUserID: "1", State: sam.Ready},
 		},
 		Rules: []sam.ReclamationRule{{Profile: "one", ThresholdDays: 60}},

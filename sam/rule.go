@@ -31,6 +31,8 @@ type ReclamationRule struct {
 
 // NotifyStep is the optional notify-the-user step of a rule.
 type NotifyStep struct {
+	// DeadlineDays is how many days the user has to answer the notice
+	// before the reclaim goes on (see [ReclamationRule.NotifyDeadline]).
 	DeadlineDays int `json:"deadline_days"`
 }
 
@@ -43,6 +45,46 @@ func (r ReclamationRule) Validate() error {
 		return &FieldError{Field: "notify.deadline_days", Msg: fmt.Sprintf("is %d; it must be at least 1", r.Notify.DeadlineDays)}
 	}
 	return nil
+}
+
+// NotifyDeadline returns when a candidate waiting for its user's answer
+// may go on without one: c.Updated (when the user was notified, the move
+// to [AwaitingUser]) plus the notify step's DeadlineDays. ok is false when
+// the rule has no notify step or c is not awaiting its user.
+func (r ReclamationRule) NotifyDeadline(c Candidate) (deadline time.Time, ok bool) {
+	if r.Notify == nil || c.State != AwaitingUser {
+		return time.Time{}, false
+	}
+	return c.Updated.UTC().AddDate(0, 0, r.Notify.DeadlineDays), true
+}
+
+// Advance moves c one step along the rule's path where no person has to
+// act, stamped at now: a [Ready] candidate moves to [AwaitingUser] when the
+// rule notifies the user first (the caller sends the notice), else to
+// [AwaitingRevocation]; an [AwaitingUser] candidate moves to
+// [AwaitingRevocation] once its notify deadline ([ReclamationRule.NotifyDeadline]) is
+// reached with no answer. Otherwise (any other state, or the deadline not
+// reached yet) c is returned unchanged and moved is false. An answer from
+// the user (keep the seat: [ClosedSkipped]) or an approval step is the
+// caller's move, through [Candidate.Transition]. c itself is not changed.
+func (r ReclamationRule) Advance(c Candidate, now time.Time) (next Candidate, moved bool) {
+	to := CandidateState("")
+	switch c.State {
+	case Ready:
+		to = AwaitingRevocation
+		if r.Notify != nil {
+			to = AwaitingUser
+		}
+	case AwaitingUser:
+		if d, ok := r.NotifyDeadline(c); ok && !now.Before(d) {
+			to = AwaitingRevocation
+		}
+	}
+	if to == "" {
+		return c, false
+	}
+	next, err := c.Transition(to, now)
+	return next, err == nil
 }
 
 // Threshold returns the threshold as a duration.

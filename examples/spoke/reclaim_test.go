@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -165,12 +166,61 @@ func TestReclaimCapAndSecondRun(t *testing.T) {
 	usedBefore := usedByModel(acct)
 	f := newFake(t, acct, testNow)
 	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	var mu sync.Mutex
+	var order []string // "GET /api/v1/users", in the order the fake got them
+	f.faults.When(ahatest.AnyRoute, func(r *http.Request, _ int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, r.Method+" "+r.URL.Path)
+		return false
+	}, ahatest.Fault{})
 
 	r := f.run(nil, "-reclaim", "-max-reclaim", "3", "-journal", journal, "-format", "json")
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 	}
 	rep := decodeReport(t, r.stdout)
+	// Read the whole snapshot, then act: no PUT before the last page of
+	// users and of audits, and each PUT right after a re-read of its user.
+	mu.Lock()
+	lastRead, firstPut := -1, len(order)
+	pages := map[string]int{}
+	for i, req := range order {
+		if req == "GET /api/v1/users" || req == "GET /api/v1/audits" {
+			lastRead = i
+			pages[req]++
+		}
+		if strings.HasPrefix(req, "PUT ") && i < firstPut {
+			firstPut = i
+		}
+		if id, ok := strings.CutPrefix(req, "PUT /api/v1/users/"); ok && (i == 0 || order[i-1] != "GET /api/v1/users/"+id) {
+			t.Errorf("request %d, %s, does not follow a re-read of user %s: %v", i, req, id, order[max(0, i-2):i])
+		}
+	}
+	if pages["GET /api/v1/users"] == 0 || pages["GET /api/v1/audits"] == 0 || firstPut == len(order) || lastRead > firstPut {
+		t.Errorf("last page read at request %d, first PUT at %d: the snapshot must be complete before any change\n%v", lastRead, firstPut, order)
+	}
+	mu.Unlock()
+	// Each action names its user as Aha! has it, and every field is in the
+	// JSON, an empty error included.
+	var raw struct {
+		Actions []map[string]any `json:"actions"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range raw.Actions {
+		for _, k := range []string{"external_user_id", "email", "action", "outcome", "error"} {
+			if _, ok := a[k]; !ok {
+				t.Errorf("action %v has no %q", a, k)
+			}
+		}
+	}
+	for _, a := range rep.Actions {
+		if u := acct.User(a.ExternalUserID); u == nil || a.Email != u.Email || a.Email == "" {
+			t.Errorf("action %s: email %q, want the user's", a.ExternalUserID, a.Email)
+		}
+	}
 	if rep.DryRun || rep.ReclaimMode != "disable" || rep.Reclaim == nil || rep.Reclaim.Mode != "disable" {
 		t.Fatalf("dry_run %v, reclaim_mode %q, reclaim %+v", rep.DryRun, rep.ReclaimMode, rep.Reclaim)
 	}
