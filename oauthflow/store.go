@@ -33,8 +33,8 @@ type TokenStore interface {
 // owner. [FileStore.Load] refuses such a file rather than use a token others
 // may have copied.
 type PermissionError struct {
-	Path string
-	Mode fs.FileMode
+	Path string      // the token file
+	Mode fs.FileMode // its permission bits, of which group or other ones are set
 }
 
 // Error names the file and its mode and says how to fix it.
@@ -45,7 +45,7 @@ func (e *PermissionError) Error() string {
 
 // TokenFileError means a token file exists but does not hold a usable token.
 type TokenFileError struct {
-	Path   string
+	Path   string // the token file
 	Reason string // "is empty", "is not valid JSON (syntax error at byte 12)", ...
 }
 

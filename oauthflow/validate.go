@@ -25,16 +25,16 @@ const (
 // and whether that user can manage seats (an Aha! account administrator).
 type ConnectionStatus struct {
 	UserID string // exact digits as Aha! sent them
-	Name   string
-	Email  string
+	Name   string // the user's name in Aha!
+	Email  string // the user's email address in Aha!
 
 	// AdminFlagsKnown reports whether Aha! returned the administrator flags
 	// at all; when false the fields below are false and Missing says so.
 	AdminFlagsKnown   bool
-	Administrator     bool
-	AdministerAccount bool
-	AdministerBilling bool
-	AdministerConfig  bool
+	Administrator     bool // Aha!'s "administrator" flag
+	AdministerAccount bool // administrator_roles.administer_account
+	AdministerBilling bool // administrator_roles.administer_billing
+	AdministerConfig  bool // administrator_roles.administer_configuration
 
 	// Missing lists what the user lacks to administer the account, using
 	// FlagAdministrator and FlagAdministerAccount; empty when nothing is.
@@ -68,9 +68,9 @@ func (s *ConnectionStatus) Problem() string {
 // APIError is a non-2xx answer from the Aha! API during [Validate]. It
 // carries no response body.
 type APIError struct {
-	Method     string
-	URL        string
-	StatusCode int
+	Method     string // the request's method, such as "GET"
+	URL        string // the request's URL (it never carries a credential)
+	StatusCode int    // the HTTP status Aha! answered
 }
 
 // Error reports the request and the HTTP status.

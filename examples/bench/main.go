@@ -83,6 +83,18 @@ func main() {
 	flag.BoolVar(&cfg.naive, "naive", true, "also run the naive baseline")
 	flag.DurationVar(&cfg.naiveMax, "naive-max", time.Minute, "stop the naive baseline after this long and extrapolate its time")
 	serveFlag := flag.Bool("serve", false, "internal: host the fake account for one -users size (the bench runs itself with it)")
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), `bench measures samspoke's Aha! download and job against a fake account with
+Aha!'s rate limits and a simulated latency, side by side with a naive client.
+
+Examples:
+  go run ./examples/bench -users 1000,10000,50000
+  go run ./examples/bench -users 10000 -audits 5 -naive=false
+
+Flags:
+`)
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	for _, f := range strings.Split(*usersFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -133,8 +145,11 @@ type result struct {
 func run(ctx context.Context, out io.Writer, cfg config) error {
 	fmt.Fprintf(out, "Aha! limits %d/s and %d/min and latency %v, all on a clock %g× faster (times below are on that clock); %s, %d CPUs\n\n",
 		perSecond, perMinute, cfg.latency, cfg.scale, runtime.Version(), runtime.NumCPU())
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	// A minimum cell width keeps the columns aligned from one account size
+	// to the next: the table is flushed after each, to show it as it goes.
+	tw := tabwriter.NewWriter(out, 11, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "client\tusers\taudits\trequests\tbudget\t429s\tdownload\tfloor\tratio\tjob\tpeak heap\tretained\tallocated\tin flight\t")
+	var missed []string
 	for _, u := range cfg.users {
 		a := int(float64(u) * cfg.auditsRatio)
 		rs, err := measure(ctx, cfg, u, a)
@@ -142,6 +157,9 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 			return err
 		}
 		for _, r := range rs {
+			if r.client == "samspoke" {
+				missed = append(missed, r.missed()...)
+			}
 			est := ""
 			if r.estimated {
 				est = "~"
@@ -157,7 +175,42 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 	fmt.Fprintln(out, "heap is this process's only (the fake runs in a child process): peak = most heap held by objects (live + not yet swept)")
 	fmt.Fprintln(out, "during the run above the heap before it; retained = live heap after a GC at the end, result still held;")
 	fmt.Fprintln(out, "allocated = bytes allocated during the run (naive: the part run); ~ = extrapolated.")
+	fmt.Fprintln(out)
+	if len(missed) == 0 {
+		fmt.Fprintf(out, "samspoke met every target: requests within the budget, no 429, download within %.2f× the floor, peak heap under %d MB.\n",
+			maxRatio, int(maxPeakHeap/1e6))
+		return nil
+	}
+	fmt.Fprintln(out, "samspoke MISSED targets:")
+	for _, m := range missed {
+		fmt.Fprintln(out, "  "+m)
+	}
 	return nil
+}
+
+// Issue 8's targets for the samspoke client.
+const (
+	maxRatio    = 1.15 // download time against the floor
+	maxPeakHeap = 100e6
+)
+
+// missed lists the targets r misses, each with its figure.
+func (r result) missed() []string {
+	var m []string
+	at := fmt.Sprintf("U=%d A=%d: ", r.users, r.audits)
+	if b := budget(r.users, r.audits); r.requests > int64(b) {
+		m = append(m, fmt.Sprintf("%s%d requests, budget %d", at, r.requests, b))
+	}
+	if r.limited != 0 {
+		m = append(m, fmt.Sprintf("%s%d responses were 429, target 0", at, r.limited))
+	}
+	if ratio := float64(r.download) / float64(r.floor); ratio > maxRatio {
+		m = append(m, fmt.Sprintf("%sdownload %.2f× the floor, target %.2f×", at, ratio, maxRatio))
+	}
+	if r.peakHeap >= maxPeakHeap {
+		m = append(m, fmt.Sprintf("%speak heap %.1f MB, target under %d MB", at, float64(r.peakHeap)/1e6, int(maxPeakHeap/1e6)))
+	}
+	return m
 }
 
 // budget is issue 8's request budget.

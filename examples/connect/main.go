@@ -43,6 +43,28 @@ func main() {
 	os.Exit(code)
 }
 
+// usage is the text -h prints before the flags.
+const usage = `connect authorizes samspoke in an Aha! account with OAuth2 and stores the token
+for examples/spoke -token-file.
+
+Usage:
+  %s=... connect -aha-url URL -client-id ID [flags]
+
+First register an OAuth application in Aha! (Settings > Personal > Developer >
+OAuth applications) with the redirect URI
+  %s
+then run, signed in to Aha! as an account administrator in your browser:
+
+Example:
+  export %s=...   # the application's client secret: never a flag, never printed
+  go run ./examples/connect -aha-url https://acme.aha.io -client-id YOUR_CLIENT_ID
+
+It prints the URL to open, waits for Aha!'s redirect, stores the token and says
+who is connected and whether they are an account administrator.
+
+Flags:
+`
+
 // usageError marks mistakes in the command line or environment (exit 2).
 type usageError struct{ msg string }
 
@@ -74,12 +96,16 @@ func connect(ctx context.Context, args []string, getenv func(string) string, std
 	ahaURL := fs.String("aha-url", "", "Aha! account: https://acme.aha.io, acme, or a regional host (required)")
 	clientID := fs.String("client-id", "", "client id of the OAuth application registered in Aha! (required)")
 	redirect := fs.String("redirect", defaultRedirect, "redirect URI registered with the application; must be http on a loopback host")
-	tokenFile := fs.String("token-file", "", "where to store the token (default: the user's config directory, samspoke/aha-token.json)")
+	tokenDefault := "samspoke/aha-token.json in the user's config directory"
+	if p, err := oauthflow.DefaultTokenPath(); err == nil {
+		tokenDefault = p
+	}
+	tokenFile := fs.String("token-file", "", "where to store the token, readable by you only (default: "+tokenDefault+")")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the browser's redirect")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
-			fmt.Fprintf(stdout, "Usage: %s=... connect -aha-url URL -client-id ID [flags]\n", secretEnv)
+			fmt.Fprintf(stdout, usage, secretEnv, defaultRedirect, secretEnv)
 			fs.PrintDefaults()
 			return err
 		}
@@ -148,6 +174,8 @@ func connect(ctx context.Context, args []string, getenv func(string) string, std
 		return errors.New(st.Problem())
 	}
 	fmt.Fprintln(stdout, "Account administrator: yes")
+	fmt.Fprintf(stdout, "Next, the report (the client id and secret let it refresh the token):\n  AHA_CLIENT_ID=%s %s=... go run ./examples/spoke -aha-url %s -token-file %s\n",
+		cfg.ClientID(), secretEnv, cfg.AccountURL(), *tokenFile)
 	return nil
 }
 

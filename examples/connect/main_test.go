@@ -112,6 +112,8 @@ func TestConnectAdministrator(t *testing.T) {
 		"Token saved to " + r.tokenFile,
 		"Connected to " + srv.URL + " as Mary Humpty <mary@example.com> (user 1020675218).",
 		"Account administrator: yes",
+		// What to run next, the secret left for the user to fill in.
+		"AHA_CLIENT_ID=" + srv.ClientID + " AHA_CLIENT_SECRET=... go run ./examples/spoke -aha-url " + srv.URL + " -token-file " + r.tokenFile,
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
@@ -220,8 +222,16 @@ func TestConnectUsage(t *testing.T) {
 		})
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run(t.Context(), []string{"-h"}, env(false), &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "-client-id") {
-		t.Errorf("-h: exit %d, stdout %q", code, stdout.String())
+	if code := run(t.Context(), []string{"-h"}, env(false), &stdout, &stderr); code != 0 || stderr.Len() != 0 {
+		t.Errorf("-h: exit %d, stderr %q", code, stderr.String())
+	}
+	// Every flag with its default, and an example to copy.
+	for _, want := range []string{"-aha-url", "-client-id", "-redirect", `(default "http://127.0.0.1:8400/callback")`,
+		"-timeout", "(default 5m0s)", "-token-file", "aha-token.json)",
+		"Example:", "go run ./examples/connect -aha-url https://acme.aha.io -client-id "} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("-h lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }
 

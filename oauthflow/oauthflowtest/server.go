@@ -20,10 +20,10 @@ import (
 // User is the account user /api/v1/me describes.
 type User struct {
 	ID                string // digits, sent as a JSON string
-	Name              string
-	Email             string
-	Administrator     bool
-	AdministerAccount bool
+	Name              string // the user's name
+	Email             string // the user's email address
+	Administrator     bool   // sent as "administrator"
+	AdministerAccount bool   // sent as administrator_roles.administer_account
 	// OmitAdminFromMe leaves the administrator flags out of /me, as Aha!'s
 	// documented /me example does; /users/{id} still carries them.
 	OmitAdminFromMe bool
@@ -36,7 +36,7 @@ type Server struct {
 	*httptest.Server
 
 	ClientID     string // random unless set by the caller of NewServer
-	ClientSecret string
+	ClientSecret string // random unless set by the caller of NewServer
 
 	mu sync.Mutex
 	// ExpiresIn is the access-token lifetime sent as expires_in; 0 sends none
