@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,28 +27,41 @@ const (
 // since Aha! counts requests per account. It is safe for concurrent use.
 //
 // The per-second budget is a token bucket (golang.org/x/time/rate), which
-// paces requests evenly, and a sliding window over the times requests
-// really started: at most max(burst, ⌊perSecond⌋) start in any one-second
-// window, however late the goroutines waiting for the bucket wake up. The
-// per-minute
-// budget is a sliding window of start times, exact over any 60 seconds: a
-// token bucket would either allow twice the budget in the first minute or
-// throttle to perMinute/60 from the start.
+// paces requests evenly, and a sliding window: at most max(burst,
+// ⌊perSecond⌋) requests in any one-second window. The per-minute budget is
+// a sliding window too, exact over any 60 seconds: a token bucket would
+// either allow twice the budget in the first minute or throttle to
+// perMinute/60 from the start.
+//
+// The server counts a request when it arrives, which is some time after
+// the client sent it and before the answer comes back, by an amount that
+// varies with the network and the load of both machines. So a request sent
+// through a client holds its place in both windows from when it starts
+// until one window after its response arrived: however late it reached
+// the server, no request started later can fall into the same server
+// window. Requests let through by Wait alone count from their start.
 type Limiter struct {
 	sec       *rate.Limiter
 	perMinute int
 	window    time.Duration
-	// secCap requests may start in any secWindow, counted on the times
-	// requests really started: the token bucket paces reservations, and a
-	// goroutine woken late (a busy machine) would otherwise start close
-	// behind the next one and put one request too many in the server's
-	// one-second window.
 	secCap    int
 	secWindow time.Duration
 
 	mu      sync.Mutex
-	sent    []time.Time // start times within the window, ascending
-	pending int         // minute slots held by waiters of the second bucket
+	uses    []*use        // requests in flight or ended within the longer window
+	pending int           // minute slots held by waiters of the second window
+	ended   chan struct{} // closed (and replaced) when a request in flight ends
+}
+
+// use is one request's hold on the budgets.
+type use struct {
+	start time.Time
+	end   time.Time // zero while the request is in flight
+}
+
+// holds reports whether u still counts in a window of length w at now.
+func (u *use) holds(now time.Time, w time.Duration) bool {
+	return u.end.IsZero() || now.Sub(u.end) < w
 }
 
 // NewLimiter returns a Limiter allowing perSecond requests a second (with
@@ -71,6 +85,7 @@ func NewLimiter(perSecond float64, perMinute int, burst int) (*Limiter, error) {
 		window:    time.Minute,
 		secCap:    max(burst, int(perSecond)),
 		secWindow: time.Second,
+		ended:     make(chan struct{}),
 	}, nil
 }
 
@@ -83,42 +98,89 @@ func NewDefaultLimiter() *Limiter {
 
 // Wait blocks until a request may start under both budgets, or ctx ends
 // (then it returns ctx's error and consumes nothing of the minute budget).
+// The request is counted from now.
 func (l *Limiter) Wait(ctx context.Context) error {
-	if err := l.takeMinuteSlot(ctx); err != nil {
+	done, err := l.acquire(ctx)
+	if err != nil {
 		return err
+	}
+	done()
+	return nil
+}
+
+// acquire blocks like Wait and returns done, to be called once the
+// request's response (or failure) is in: the request counts in both
+// windows until one window after that.
+func (l *Limiter) acquire(ctx context.Context) (done func(), err error) {
+	if err := l.takeMinuteSlot(ctx); err != nil {
+		return nil, err
 	}
 	if err := l.sec.Wait(ctx); err != nil {
 		l.mu.Lock()
 		l.pending--
 		l.mu.Unlock()
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return ctxErr
+			return nil, ctxErr
 		}
 		// rate.Limiter refuses a wait that would pass ctx's deadline.
-		return fmt.Errorf("aha: rate limiter: %w", err)
+		return nil, fmt.Errorf("aha: rate limiter: %w", err)
 	}
-	return l.startInSecond(ctx)
+	u, err := l.startInSecond(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func() { l.finish(u) }, nil
 }
 
-// startInSecond records the start once fewer than secCap requests started
-// in the last secWindow, releasing the minute slot held as pending.
-func (l *Limiter) startInSecond(ctx context.Context) error {
+// finish marks u's request ended now and wakes the waiters.
+func (l *Limiter) finish(u *use) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !u.end.IsZero() {
+		return
+	}
+	u.end = time.Now()
+	close(l.ended)
+	l.ended = make(chan struct{})
+}
+
+// count returns how many uses hold a place in a window of length w at now,
+// and when the next of those that ended stops holding one (zero if none).
+// l.mu is held.
+func (l *Limiter) count(now time.Time, w time.Duration) (n int, next time.Time) {
+	for _, u := range l.uses {
+		if !u.holds(now, w) {
+			continue
+		}
+		n++
+		if free := u.end.Add(w); !u.end.IsZero() && (next.IsZero() || free.Before(next)) {
+			next = free
+		}
+	}
+	return n, next
+}
+
+// startInSecond records the start once fewer than secCap requests hold a
+// place in the second window, releasing the minute slot held as pending.
+func (l *Limiter) startInSecond(ctx context.Context) (*use, error) {
 	for {
 		l.mu.Lock()
 		now := time.Now()
-		if n := len(l.sent); n < l.secCap || now.Sub(l.sent[n-l.secCap]) >= l.secWindow {
+		n, next := l.count(now, l.secWindow)
+		if n < l.secCap {
 			l.pending--
-			l.sent = append(l.sent, now)
+			u := &use{start: now}
+			l.uses = append(l.uses, u)
 			l.mu.Unlock()
-			return nil
+			return u, nil
 		}
-		wait := l.sent[len(l.sent)-l.secCap].Add(l.secWindow).Sub(now)
+		ended := l.ended
 		l.mu.Unlock()
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := l.sleep(ctx, next, now, ended); err != nil {
 			l.mu.Lock()
 			l.pending--
 			l.mu.Unlock()
-			return err
+			return nil, err
 		}
 	}
 }
@@ -130,30 +192,43 @@ func (l *Limiter) takeMinuteSlot(ctx context.Context) error {
 		}
 		l.mu.Lock()
 		now := time.Now()
-		cut := 0
-		// Keep what either window still counts (the second window is the
-		// shorter one except in odd configurations).
+		// Forget what neither window counts any more.
 		keep := max(l.window, l.secWindow)
-		for cut < len(l.sent) && now.Sub(l.sent[cut]) >= keep {
-			cut++
-		}
-		if cut > 0 {
-			l.sent = append(l.sent[:0], l.sent[cut:]...)
-		}
-		if len(l.sent)+l.pending < l.perMinute {
+		l.uses = slices.DeleteFunc(l.uses, func(u *use) bool { return !u.holds(now, keep) })
+		n, next := l.count(now, l.window)
+		if n+l.pending < l.perMinute {
 			l.pending++
 			l.mu.Unlock()
 			return nil
 		}
-		wait := 20 * time.Millisecond // all slots pending: they finish soon
-		if len(l.sent) > 0 {
-			wait = l.sent[0].Add(l.window).Sub(now)
-		}
+		ended := l.ended
 		l.mu.Unlock()
-		if err := sleepCtx(ctx, wait); err != nil {
+		if next.IsZero() && n == 0 {
+			// Every slot is pending: those requests start soon.
+			next = now.Add(20 * time.Millisecond)
+		}
+		if err := l.sleep(ctx, next, now, ended); err != nil {
 			return err
 		}
 	}
+}
+
+// sleep waits until next (if set), until a request in flight ends, or
+// until ctx ends.
+func (l *Limiter) sleep(ctx context.Context, next, now time.Time, ended <-chan struct{}) error {
+	var timer <-chan time.Time
+	if !next.IsZero() {
+		t := time.NewTimer(next.Sub(now))
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer:
+	case <-ended:
+	}
+	return nil
 }
 
 // sleepCtx waits d or until ctx ends, whichever is first.
@@ -177,12 +252,16 @@ type limitTransport struct {
 }
 
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.limiter.Wait(req.Context()); err != nil {
+	done, err := t.limiter.acquire(req.Context())
+	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}
 		return nil, err
 	}
+	// The server has counted the request by the time its response (or a
+	// failure) is back: the request holds its place until a window after.
+	defer done()
 	return t.next.RoundTrip(req)
 }
 
