@@ -199,11 +199,15 @@ func TestFindByEmail(t *testing.T) {
 			fmt.Fprint(w, `{"users":[],"pagination":{"total_records":0,"total_pages":0,"current_page":1}}`)
 		}
 	})
-	if u, _, err := c.Users.FindByEmail(context.Background(), "a@example.com"); err != nil || u.ID != "1" {
+	u, resp, err := c.Users.FindByEmail(context.Background(), "a@example.com")
+	if err != nil || u.ID != "1" {
 		t.Errorf("u=%v err=%v", u, err)
 	}
-	if _, _, err := c.Users.FindByEmail(context.Background(), "none@example.com"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("err=%v", err)
+	if resp == nil || !resp.HasPagination || resp.TotalRecords != 1 || resp.StatusCode != http.StatusOK {
+		t.Errorf("FindByEmail's response = %+v, want the page's figures", resp)
+	}
+	if _, resp, err := c.Users.FindByEmail(context.Background(), "none@example.com"); !errors.Is(err, ErrNotFound) || resp == nil {
+		t.Errorf("err=%v resp=%v", err, resp)
 	}
 	if _, _, err := c.Users.FindByEmail(context.Background(), "dup@example.com"); !errors.Is(err, ErrAmbiguousEmail) {
 		t.Errorf("err=%v", err)
