@@ -859,3 +859,55 @@ func journalDone(t reporter, path string) map[string]int {
 	}
 	return out
 }
+
+// TestSoakReport runs the whole job on a 5,000-user account twice: once
+// fault-free, once with 5% of the API requests failing at random (503,
+// 429 with Retry-After 1 s, connection resets mid-body; seeded), and
+// requires the second run to finish within its deadline with exactly the
+// first run's report. -short skips it.
+func TestSoakReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak: skipped with -short")
+	}
+	t.Parallel()
+	acct := ahatest.NewAccount(ahatest.AccountConfig{Users: 5000, Audits: 20000, Seed: 11, Now: relNow})
+	acct.Entitlements = []ahatest.Entitlement{
+		{Model: ahatest.ModelRoadmaps, Rights: 3000, UnitCost: "708.00", Currency: "USD", Period: "annual", Start: "2025-06-01"},
+		{Model: ahatest.ModelDevelop, Rights: 400, UnitCost: "108.00", Currency: "USD", Period: "annual", Start: "2025-06-01"},
+	}
+	// The account-wide limits stay on: the job must keep below them.
+	clean := newRelFake(t, acct.Clone(), nil)
+	want := clean.run(context.Background(), nil, relArgs...)
+	if want.code != 0 {
+		t.Fatalf("fault-free run: exit %d: %s", want.code, want.stderr)
+	}
+	var rep Report
+	if err := json.Unmarshal([]byte(want.stdout), &rep); err != nil {
+		t.Fatalf("fault-free report is not JSON: %v", err)
+	}
+	if len(rep.Subscriptions) < 2500 || len(rep.Candidates) == 0 {
+		t.Fatalf("fault-free report: %d subscriptions, %d candidates; the soak would test little",
+			len(rep.Subscriptions), len(rep.Candidates))
+	}
+
+	const seed, deadline = 5, 90 * time.Second
+	faults := ahatest.NewFaults().Random(seed, 0.05)
+	f := newRelFake(t, acct.Clone(), faults)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	got := f.run(ctx, nil, relArgs...)
+	took := time.Since(start)
+	st := f.srv.Stats()
+	t.Logf("seed %d: %d requests, %d faults, %s", seed, st.Requests, faults.Injected(), took)
+	if got.code != 0 {
+		t.Fatalf("run with faults: exit %d after %s: %s", got.code, took, got.stderr)
+	}
+	if faults.Injected() == 0 {
+		t.Fatalf("no fault injected in %d requests: the soak tested nothing", st.Requests)
+	}
+	if got.stdout != want.stdout {
+		t.Errorf("report with faults differs from the fault-free one (-want +got):\n%.4000s", cmp.Diff(want.stdout, got.stdout))
+	}
+	checkNoMutation(t, f)
+}
