@@ -329,3 +329,24 @@ func TestAuditWindowSplit(t *testing.T) {
 		t.Errorf("unbounded window split into %d", len(got))
 	}
 }
+
+// TestShortPageIsNotTheEnd: a server that caps per_page below what was
+// asked (here 3 of 200) sends short pages; the walk goes on to
+// total_pages and reads every record.
+func TestShortPageIsNotTheEnd(t *testing.T) {
+	c, mux, _, _ := setup(t)
+	hits := usersServer(t, mux, 7, func(w http.ResponseWriter, r *http.Request, page, hit int) bool {
+		writeUsersPage(w, page, 3, 7, 7)
+		return true
+	})
+	ids, errs := collectAll(t, c.Users.All(context.Background(), nil))
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	if diff := cmp.Diff(wantIDs(0, 7), ids); diff != "" {
+		t.Errorf("short pages ended the walk early (-want +got):\n%s", diff)
+	}
+	if hits.Load() != 3 {
+		t.Errorf("requests = %d, want 3", hits.Load())
+	}
+}
