@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +98,10 @@ func (s *AuditsService) List(ctx context.Context, opts *ListAuditsOptions) ([]*A
 	if err != nil {
 		return nil, resp, err
 	}
+	if slices.Contains(body.Audits, nil) {
+		// Not an audit: dropping it would lose activity silently.
+		return nil, resp, fmt.Errorf("aha: GET %s: the page lists a null audit", path)
+	}
 	return body.Audits, resp, nil
 }
 
@@ -146,7 +152,8 @@ func (w AuditWindow) Split(n int) []AuditWindow {
 // increasing id order. It ends on an empty page, or when the response's
 // pagination says the page was the last one. The cursor must advance on
 // every page; a repeated cursor yields ErrPagingLoop. An error is yielded
-// once, wrapped in *WalkError whose AfterID is where to resume.
+// once, wrapped in *WalkError whose AfterID is where to resume; a null
+// audit or one without an id is such an error, never skipped.
 func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit, error] {
 	return func(yield func(*Audit, error) bool) {
 		perPage := w.PerPage
@@ -171,8 +178,11 @@ func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit
 			next := cursor
 			inPage := make(map[ID]struct{}, len(audits))
 			for _, a := range audits {
-				if a == nil || a.ID.IsZero() {
-					continue
+				if a.ID.IsZero() {
+					// Its activity could be neither placed on the cursor
+					// nor told apart from a repeat: say so, never skip it.
+					yield(nil, &WalkError{Op: "audits", AfterID: cursor, Seen: seen, Err: errors.New("aha: the audits page lists an audit without an id")})
+					return
 				}
 				if !cursor.IsZero() && compareIDs(a.ID, cursor) <= 0 {
 					continue // at or before the cursor: already yielded

@@ -313,6 +313,40 @@ func TestAuditsAllRepeatedCursor(t *testing.T) {
 	}
 }
 
+// TestAuditsAllMalformedAudit: a null audit, or one without an id, ends
+// the walk with an error after the audits before it; it is never skipped,
+// which would hide its actor's activity.
+func TestAuditsAllMalformedAudit(t *testing.T) {
+	for name, bad := range map[string]string{"null": `null`, "no id": `{"audit_action":"update","created_at":"2026-01-02T03:04:05Z","user":{"id":"9"}}`} {
+		t.Run(name, func(t *testing.T) {
+			c, mux, _, _ := setup(t)
+			mux.HandleFunc("GET /api/v1/audits", func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Get("after_id") != "" {
+					fmt.Fprint(w, `{"audits":[]}`)
+					return
+				}
+				fmt.Fprintf(w, `{"audits":[{"id":"5","user":{"id":"8"}},%s,{"id":"7","user":{"id":"9"}}]}`, bad)
+			})
+			var ids []ID
+			var errs []error
+			for a, err := range c.Audits.All(context.Background(), AuditWindow{}) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				ids = append(ids, a.ID)
+			}
+			var we *WalkError
+			if len(errs) != 1 || !errors.As(errs[0], &we) {
+				t.Fatalf("ids=%v errs=%v, want one WalkError", ids, errs)
+			}
+			if len(ids) > 1 || ids != nil && ids[0] != "5" {
+				t.Errorf("yielded %v before the error, want at most audit 5", ids)
+			}
+		})
+	}
+}
+
 func TestAuditWindowSplit(t *testing.T) {
 	since := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	w := AuditWindow{Since: since, Before: since.Add(10 * time.Hour), UserID: "3", PerPage: 50}
