@@ -49,6 +49,8 @@ type relFake struct {
 	clockNow func() time.Time
 	// url is the -aha-url of runs; "" means relAccountURL.
 	url string
+	// attempt, when set, bounds each request attempt of the job's client.
+	attempt time.Duration
 }
 
 // relSecret returns a fresh random secret with a recognizable prefix.
@@ -152,7 +154,9 @@ func (f *relFake) run(ctx context.Context, env map[string]string, args ...string
 		return ""
 	}
 	var stdout, stderr syncBuffer
-	code := run(ctx, append(base, args...), envFor(getenv, &stderr, f.transport()), &stdout)
+	e := envFor(getenv, &stderr, f.transport())
+	e.attemptTimeout = f.attempt
+	code := run(ctx, append(base, args...), e, &stdout)
 	return relResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -339,6 +343,16 @@ func faultCases() []faultCase {
 			want: failsNaming, cause: []string{"downloading the account's users", "deadline exceeded"}},
 		faultCase{name: "slow audits page past the run's deadline", script: on(rAudits, 2, ahatest.Slow(30*time.Second)), timeout: 3 * time.Second,
 			want: failsNaming, cause: []string{"reading user activity", "deadline exceeded"}},
+		// No deadline on the run: the client's own bound on one attempt
+		// abandons a stalled response and asks again.
+		faultCase{name: "users page 2 stalls once past the client's attempt timeout", script: func(f *relFake) {
+			f.attempt = 700 * time.Millisecond
+			f.faults.On(rUsers, 2, ahatest.Slow(30*time.Second))
+		}, want: sameReport},
+		faultCase{name: "audits page 2 stalls on every attempt past the client's attempt timeout", script: func(f *relFake) {
+			f.attempt = 500 * time.Millisecond
+			f.faults.When(rAudits, func(_ *http.Request, n int) bool { return n >= 2 }, ahatest.Slow(30*time.Second))
+		}, want: failsNaming, cause: []string{"reading user activity", "timed out", "within 500ms"}},
 
 		faultCase{name: "user added between users pages", script: on(rUsers, 2, ahatest.BeforeServe(func(a *ahatest.Account) {
 			a.AddUser(&ahatest.User{ID: "9000000000000000001", Name: "Late Arrival", Email: "late@example.com", Enabled: true, PaidSeat: true,
