@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"net/url"
 	"slices"
@@ -97,6 +98,10 @@ func (s *AuditsService) List(ctx context.Context, opts *ListAuditsOptions) ([]*A
 	if err != nil {
 		return nil, resp, err
 	}
+	if slices.Contains(body.Audits, nil) {
+		// Not an audit: dropping it would lose activity silently.
+		return nil, resp, fmt.Errorf("aha: GET %s: the page lists a null audit", path)
+	}
 	return body.Audits, resp, nil
 }
 
@@ -147,7 +152,8 @@ func (w AuditWindow) Split(n int) []AuditWindow {
 // It ends on an empty page, or when the response's pagination says the
 // page was the last one. The cursor must advance on every page; a
 // repeated cursor yields ErrPagingLoop. An error is yielded once, wrapped
-// in *WalkError whose AfterID (or Page) is where to resume.
+// in *WalkError whose AfterID (or Page) is where to resume; an audit
+// without an id is such an error, never skipped.
 //
 // Aha! documents neither the order of /audits nor how firmly after_id is
 // honoured, and a cursor is only sound over pages in increasing id order.
@@ -179,7 +185,10 @@ func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit
 				yield(nil, &WalkError{Op: "audits", AfterID: cursor, Seen: seen, Err: err})
 				return
 			}
-			audits = slices.DeleteFunc(audits, func(a *Audit) bool { return a == nil || a.ID.IsZero() })
+			if slices.ContainsFunc(audits, withoutID) {
+				yield(nil, &WalkError{Op: "audits", AfterID: cursor, Seen: seen, Err: errAuditWithoutID})
+				return
+			}
 			if len(audits) == 0 {
 				return
 			}
@@ -225,6 +234,13 @@ func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit
 	}
 }
 
+// errAuditWithoutID ends a walk on an audit without an id: its activity
+// could be neither placed on the cursor nor told apart from a repeat, and
+// skipping it would lose that activity silently.
+var errAuditWithoutID = errors.New("aha: the audits page lists an audit without an id")
+
+func withoutID(a *Audit) bool { return a.ID.IsZero() }
+
 // increasing reports whether the page's ids strictly increase, the order a
 // cursor walk needs.
 func increasing(audits []*Audit) bool {
@@ -252,7 +268,10 @@ func (s *AuditsService) pages(ctx context.Context, opts ListAuditsOptions, first
 				yield(nil, &WalkError{Op: "audits", Page: page, AfterID: opts.AfterID, Seen: seen, Err: err})
 				return
 			}
-			items = slices.DeleteFunc(items, func(a *Audit) bool { return a == nil || a.ID.IsZero() })
+		}
+		if slices.ContainsFunc(items, withoutID) {
+			yield(nil, &WalkError{Op: "audits", Page: page, AfterID: opts.AfterID, Seen: seen, Err: errAuditWithoutID})
+			return
 		}
 		keep, done, err := accept(tr, page, items, resp, func(a *Audit) ID { return a.ID })
 		for _, a := range keep {

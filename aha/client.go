@@ -6,8 +6,9 @@
 // off it as fields (client.Users, client.Audits, …), in the style of
 // go-github. Every call takes a context first and returns a *Response with
 // the pagination and rate figures. Requests pass, outermost first, through
-// a retry loop, a shareable rate Limiter, and an auth layer that sends the
-// bearer token to the configured host only.
+// a retry loop, a shareable rate Limiter, an auth layer that sends the
+// bearer token to the configured host only, and a deadline per attempt
+// (RetryPolicy.AttemptTimeout).
 package aha
 
 import (
@@ -308,6 +309,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	if base == nil {
 		base = http.DefaultTransport
+	}
+	if cfg.retry.AttemptTimeout > 0 {
+		base = &timeoutTransport{next: base, timeout: cfg.retry.AttemptTimeout}
 	}
 	var rt http.RoundTripper = &authTransport{source: cfg.source, scheme: cfg.baseURL.Scheme, host: cfg.baseURL.Host, next: base}
 	rt = &limitTransport{limiter: cfg.limiter, next: rt}

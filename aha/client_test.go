@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewClientOptions(t *testing.T) {
@@ -91,5 +92,31 @@ func TestHeadersAndAuth(t *testing.T) {
 	}
 	if m.ID != "7" || resp.Rate.Limit != 300 || resp.Rate.Remaining != 299 || resp.HistoricalTokensAvailable == nil || *resp.HistoricalTokensAvailable != 42 {
 		t.Errorf("me=%+v rate=%+v", m, resp.Rate)
+	}
+}
+
+// TestNewClientNoNetworkNoMutation: building a client sends nothing, and
+// the *http.Client given with WithHTTPClient is left as it was.
+func TestNewClientNoNetworkNoMutation(t *testing.T) {
+	var calls int
+	base := rtFunc(func(r *http.Request) (*http.Response, error) {
+		calls++
+		return nil, http.ErrHandlerTimeout
+	})
+	hc := &http.Client{Transport: base, Timeout: time.Minute}
+	if _, err := NewClient(WithAccount("acme"), WithToken(secretToken(t)), WithHTTPClient(hc)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewClient(WithAccount("acme"), WithToken(secretToken(t)), WithTransport(base), nil); err != nil {
+		t.Fatalf("a nil option: %v", err)
+	}
+	if calls != 0 {
+		t.Errorf("NewClient sent %d requests", calls)
+	}
+	if hc.Timeout != time.Minute || hc.CheckRedirect != nil || hc.Jar != nil {
+		t.Errorf("the caller's http.Client was changed: %+v", hc)
+	}
+	if _, ok := hc.Transport.(rtFunc); !ok {
+		t.Errorf("the caller's http.Client transport was replaced by %T", hc.Transport)
 	}
 }

@@ -111,7 +111,9 @@ func (s *Spoke) walkAudits(ctx context.Context, since, before time.Time, walks i
 	if err != nil {
 		return &WalkError{Op: "audits", AfterID: probe.AfterID, Err: err}
 	}
-	audits = slices.DeleteFunc(audits, func(a *Audit) bool { return a == nil || a.ID.IsZero() })
+	if slices.ContainsFunc(audits, withoutID) {
+		return &WalkError{Op: "audits", AfterID: probe.AfterID, Err: errAuditWithoutID}
+	}
 	if !increasing(audits) {
 		// Not in id order, so neither the cursor nor the time of the last
 		// record says what remains: one walk of the whole window, which

@@ -33,6 +33,10 @@ var (
 	// ErrAmbiguousEmail reports that several users share the email given to
 	// FindByEmail.
 	ErrAmbiguousEmail = errors.New("aha: several users have this email")
+	// ErrTimeout reports that an attempt got no complete answer (headers
+	// and body) within RetryPolicy.AttemptTimeout, on its last try. It is
+	// not context.DeadlineExceeded: the caller's context was still live.
+	ErrTimeout = errors.New("aha: request timed out")
 )
 
 // ErrorResponse is a non-2xx answer from Aha! other than 429.

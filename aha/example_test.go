@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/samspoke/samspoke/aha"
 )
@@ -24,13 +26,23 @@ func demoServer() *httptest.Server {
 		fmt.Fprintf(w, `{"users":[%s],"pagination":{"total_records":3,"total_pages":2,"current_page":%d}}`, users[page], page)
 	})
 	mux.HandleFunc("GET /api/v1/audits", func(w http.ResponseWriter, r *http.Request) {
-		if after := r.URL.Query().Get("after_id"); after != "" && after != "0" {
+		q := r.URL.Query()
+		if after := q.Get("after_id"); after != "" && after != "0" {
 			fmt.Fprint(w, `{"audits":[]}`) // nothing after the last one
 			return
 		}
-		fmt.Fprint(w, `{"audits":[
-			{"id":"901","audit_action":"update","created_at":"2026-03-02T10:00:00.000Z","user":{"id":"82352673","name":"Bob Smith"},"auditable_type":"Feature","auditable_id":1007868956},
-			{"id":"902","audit_action":"create","created_at":"2026-03-03T11:00:00.000Z","user":{"id":"16338845","name":"John Smith"},"auditable_type":"Idea","auditable_id":9007199254740993}]}`)
+		audits := []string{
+			`{"id":"901","audit_action":"update","created_at":"2026-03-02T10:00:00.000Z","user":{"id":"82352673","name":"Bob Smith"},"auditable_type":"Feature","auditable_id":1007868956}`,
+			`{"id":"902","audit_action":"create","created_at":"2026-03-03T11:00:00.000Z","user":{"id":"16338845","name":"John Smith"},"auditable_type":"Idea","auditable_id":9007199254740993}`,
+			`{"id":"903","audit_action":"update","created_at":"2026-03-04T12:00:00.000Z","user":{"id":"16338845","name":"John Smith"},"auditable_type":"Idea","auditable_id":9007199254740993}`,
+		}
+		var page []string
+		for _, a := range audits {
+			if action := q.Get("audit_action"); action == "" || strings.Contains(a, `"audit_action":"`+action+`"`) {
+				page = append(page, a)
+			}
+		}
+		fmt.Fprintf(w, `{"audits":[%s]}`, strings.Join(page, ","))
 	})
 	mux.HandleFunc("PUT /api/v1/users/16338845", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -70,7 +82,13 @@ func ExampleAuditsService_All() {
 		fmt.Println(err)
 		return
 	}
-	window := aha.AuditWindow{Action: "update"}
+	// Every update of March 2026, whoever made it, read with the after_id
+	// cursor page after page.
+	window := aha.AuditWindow{
+		Since:  time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		Before: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		Action: "update",
+	}
 	for a, err := range client.Audits.All(context.Background(), window) {
 		if err != nil {
 			fmt.Println("error:", err)
@@ -80,7 +98,7 @@ func ExampleAuditsService_All() {
 	}
 	// Output:
 	// 901 2026-03-02T10:00:00.000Z update Feature#1007868956 by Bob Smith
-	// 902 2026-03-03T11:00:00.000Z create Idea#9007199254740993 by John Smith
+	// 903 2026-03-04T12:00:00.000Z update Idea#9007199254740993 by John Smith
 }
 
 func ExampleUsersService_Disable() {

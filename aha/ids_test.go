@@ -2,6 +2,7 @@ package aha
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,10 @@ func TestTimestamp(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"T":"yesterday"}`), &v); err == nil {
 		t.Error("garbage timestamp accepted")
 	}
+	// In UTC this is year 10000, which a JSON report could not write.
+	if err := json.Unmarshal([]byte(`{"T":"9999-12-31T23:59:59.999-23:59"}`), &v); err == nil {
+		t.Errorf("timestamp past year 9999 in UTC accepted as %v", v.T)
+	}
 	b, _ := json.Marshal(struct {
 		A Timestamp `json:"a"`
 		B Timestamp `json:"b,omitzero"`
@@ -108,6 +113,9 @@ func TestFlexInt(t *testing.T) {
 	}
 }
 
+// FuzzIDUnmarshal decodes arbitrary JSON as an ID (corpus under
+// testdata/fuzz/FuzzIDUnmarshal): an accepted number keeps every digit as
+// sent, never rounded through float64, and every id survives a round trip.
 func FuzzIDUnmarshal(f *testing.F) {
 	for _, s := range []string{`"1"`, `1`, `6776881149486782892`, `null`, `1.0`, `"x"`, `-1`} {
 		f.Add(s)
@@ -116,6 +124,12 @@ func FuzzIDUnmarshal(f *testing.F) {
 		var id ID
 		if json.Unmarshal([]byte(s), &id) != nil {
 			return
+		}
+		if lit := strings.TrimSpace(s); lit != "" && lit[0] != '"' && lit != "null" && string(id) != lit {
+			t.Fatalf("number %s decoded as %q: digits changed", lit, id)
+		}
+		if strings.ContainsAny(string(id), ".eE") && !strings.HasPrefix(strings.TrimSpace(s), `"`) {
+			t.Fatalf("non-integer number %s accepted as id %q", s, id)
 		}
 		b, err := json.Marshal(id)
 		if err != nil {
@@ -128,6 +142,10 @@ func FuzzIDUnmarshal(f *testing.F) {
 	})
 }
 
+// FuzzTimestampUnmarshal decodes arbitrary JSON as a Timestamp (corpus
+// under testdata/fuzz/FuzzTimestampUnmarshal): an accepted time is in UTC,
+// an unknown one is never a zero date passed off as known, and a known one
+// survives a round trip to the millisecond.
 func FuzzTimestampUnmarshal(f *testing.F) {
 	for _, s := range []string{`"2019-01-01T00:00:00.000Z"`, `null`, `""`, `"2019-01-01"`, `1`} {
 		f.Add(s)
@@ -137,8 +155,25 @@ func FuzzTimestampUnmarshal(f *testing.F) {
 		if json.Unmarshal([]byte(s), &ts) != nil {
 			return
 		}
-		if ts.Valid && ts.Time.Location() != time.UTC {
+		if !ts.Valid {
+			if !ts.Time.IsZero() || !ts.IsZero() || ts.Ptr() != nil || ts.String() != "unknown" {
+				t.Fatalf("%s: unknown timestamp carries a time: %+v", s, ts)
+			}
+			if ts.Null != (strings.TrimSpace(s) == "null") {
+				t.Fatalf("%s: Null = %v", s, ts.Null)
+			}
+			return
+		}
+		if ts.Time.Location() != time.UTC {
 			t.Fatalf("not UTC: %v", ts.Time)
+		}
+		b, err := json.Marshal(ts)
+		if err != nil {
+			t.Fatalf("%s: marshal: %v", s, err)
+		}
+		var back Timestamp
+		if err := json.Unmarshal(b, &back); err != nil || !back.Valid || !back.Time.Equal(ts.Time.Truncate(time.Millisecond)) {
+			t.Fatalf("round trip %s -> %s -> %+v (%v)", s, b, back, err)
 		}
 	})
 }

@@ -14,9 +14,12 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
-// TestRequestsMatchOpenAPI validates every request the client makes against
+// TestRequestsMatchOpenAPI validates the client's requests against
 // testdata/openapi-seats.json (a copy of Aha!'s published subset): path,
-// method, parameters and body.
+// method, parameters and body, against a stub that answers {} (so options
+// the fake would not accept can be sent too). ahatest's
+// TestClientAgainstFakeMatchesOpenAPI makes every call against the fake
+// and validates the responses as well.
 func TestRequestsMatchOpenAPI(t *testing.T) {
 	doc, err := openapi3.NewLoader().LoadFromFile("testdata/openapi-seats.json")
 	if err != nil {

@@ -200,11 +200,15 @@ func TestFindByEmail(t *testing.T) {
 			fmt.Fprint(w, `{"users":[],"pagination":{"total_records":0,"total_pages":0,"current_page":1}}`)
 		}
 	})
-	if u, _, err := c.Users.FindByEmail(context.Background(), "a@example.com"); err != nil || u.ID != "1" {
+	u, resp, err := c.Users.FindByEmail(context.Background(), "a@example.com")
+	if err != nil || u.ID != "1" {
 		t.Errorf("u=%v err=%v", u, err)
 	}
-	if _, _, err := c.Users.FindByEmail(context.Background(), "none@example.com"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("err=%v", err)
+	if resp == nil || !resp.HasPagination || resp.TotalRecords != 1 || resp.StatusCode != http.StatusOK {
+		t.Errorf("FindByEmail's response = %+v, want the page's figures", resp)
+	}
+	if _, resp, err := c.Users.FindByEmail(context.Background(), "none@example.com"); !errors.Is(err, ErrNotFound) || resp == nil {
+		t.Errorf("err=%v resp=%v", err, resp)
 	}
 	if _, _, err := c.Users.FindByEmail(context.Background(), "dup@example.com"); !errors.Is(err, ErrAmbiguousEmail) {
 		t.Errorf("err=%v", err)
@@ -382,6 +386,40 @@ func TestAuditsAllOrderAndCursorTolerated(t *testing.T) {
 	}
 }
 
+// TestAuditsAllMalformedAudit: a null audit, or one without an id, ends
+// the walk with an error after the audits before it; it is never skipped,
+// which would hide its actor's activity.
+func TestAuditsAllMalformedAudit(t *testing.T) {
+	for name, bad := range map[string]string{"null": `null`, "no id": `{"audit_action":"update","created_at":"2026-01-02T03:04:05Z","user":{"id":"9"}}`} {
+		t.Run(name, func(t *testing.T) {
+			c, mux, _, _ := setup(t)
+			mux.HandleFunc("GET /api/v1/audits", func(w http.ResponseWriter, r *http.Request) {
+				if after := r.URL.Query().Get("after_id"); after != "" && after != "0" {
+					fmt.Fprint(w, `{"audits":[]}`)
+					return
+				}
+				fmt.Fprintf(w, `{"audits":[{"id":"5","user":{"id":"8"}},%s,{"id":"7","user":{"id":"9"}}]}`, bad)
+			})
+			var ids []ID
+			var errs []error
+			for a, err := range c.Audits.All(context.Background(), AuditWindow{}) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				ids = append(ids, a.ID)
+			}
+			var we *WalkError
+			if len(errs) != 1 || !errors.As(errs[0], &we) {
+				t.Fatalf("ids=%v errs=%v, want one WalkError", ids, errs)
+			}
+			if len(ids) > 1 || ids != nil && ids[0] != "5" {
+				t.Errorf("yielded %v before the error, want at most audit 5", ids)
+			}
+		})
+	}
+}
+
 func TestAuditWindowSplit(t *testing.T) {
 	since := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	w := AuditWindow{Since: since, Before: since.Add(10 * time.Hour), UserID: "3", PerPage: 50}
@@ -466,5 +504,26 @@ func TestUsersWithoutPagination(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestShortPageIsNotTheEnd: a server that caps per_page below what was
+// asked (here 3 of 200) sends short pages; the walk goes on to
+// total_pages and reads every record.
+func TestShortPageIsNotTheEnd(t *testing.T) {
+	c, mux, _, _ := setup(t)
+	hits := usersServer(t, mux, 7, func(w http.ResponseWriter, r *http.Request, page, hit int) bool {
+		writeUsersPage(w, page, 3, 7, 7)
+		return true
+	})
+	ids, errs := collectAll(t, c.Users.All(context.Background(), nil))
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	if diff := cmp.Diff(wantIDs(0, 7), ids); diff != "" {
+		t.Errorf("short pages ended the walk early (-want +got):\n%s", diff)
+	}
+	if hits.Load() != 3 {
+		t.Errorf("requests = %d, want 3", hits.Load())
 	}
 }

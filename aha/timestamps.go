@@ -89,13 +89,19 @@ func parseTime(s string) (Timestamp, error) {
 		return Timestamp{}, nil
 	}
 	// time.RFC3339 also parses fractional seconds when present.
-	if v, err := time.Parse(time.RFC3339, s); err == nil {
-		return NewTimestamp(v), nil
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		v, err = time.Parse(time.DateOnly, s)
 	}
-	if v, err := time.Parse(time.DateOnly, s); err == nil {
-		return NewTimestamp(v), nil
+	if err != nil {
+		return Timestamp{}, fmt.Errorf("aha: cannot parse timestamp %q", truncate(s, 40))
 	}
-	return Timestamp{}, fmt.Errorf("aha: cannot parse timestamp %q", truncate(s, 40))
+	// An offset can push 9999-12-31 into year 10000 in UTC, which no
+	// RFC 3339 writer (a JSON report, a journal) can express.
+	if y := v.UTC().Year(); y < 0 || y > 9999 {
+		return Timestamp{}, fmt.Errorf("aha: timestamp %q is out of range in UTC", truncate(s, 40))
+	}
+	return NewTimestamp(v), nil
 }
 
 // flexInt decodes an integer sent as a JSON number or a string of digits

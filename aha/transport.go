@@ -2,6 +2,7 @@ package aha
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -34,17 +35,26 @@ type RetryPolicy struct {
 	// (Retry-After, X-Ratelimit-Reset). A longer demand is not slept
 	// through: the call returns *RateLimitError carrying the delay.
 	MaxRateLimitWait time.Duration
+	// AttemptTimeout bounds one attempt, from the moment the rate limiter
+	// lets it go until its whole body has arrived; 0 means no bound. An
+	// attempt that runs out is abandoned and, like a transport error,
+	// retried for idempotent methods; the last one fails with ErrTimeout.
+	// Without it, a server that stops answering holds a call until the
+	// caller's context ends.
+	AttemptTimeout time.Duration
 }
 
 // DefaultRetryPolicy returns the policy used when WithRetryPolicy is not
-// given: 4 retries, backoff from 500ms to 30s, and server-demanded waits
-// of up to 2 minutes. (A function, not a variable: no mutable package state.)
+// given: 4 retries, backoff from 500ms to 30s, server-demanded waits of up
+// to 2 minutes, and 2 minutes for one attempt. (A function, not a
+// variable: no mutable package state.)
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{
 		MaxRetries:       4,
 		MinWait:          500 * time.Millisecond,
 		MaxWait:          30 * time.Second,
 		MaxRateLimitWait: 2 * time.Minute,
+		AttemptTimeout:   2 * time.Minute,
 	}
 }
 
@@ -52,7 +62,7 @@ func (p RetryPolicy) validate() error {
 	switch {
 	case p.MaxRetries < 0:
 		return fmt.Errorf("aha: RetryPolicy.MaxRetries must not be negative, got %d", p.MaxRetries)
-	case p.MinWait < 0 || p.MaxWait < 0 || p.MaxRateLimitWait < 0:
+	case p.MinWait < 0 || p.MaxWait < 0 || p.MaxRateLimitWait < 0 || p.AttemptTimeout < 0:
 		return fmt.Errorf("aha: RetryPolicy waits must not be negative")
 	case p.MaxWait < p.MinWait:
 		return fmt.Errorf("aha: RetryPolicy.MaxWait %s is below MinWait %s", p.MaxWait, p.MinWait)
@@ -227,6 +237,63 @@ func drain(b io.ReadCloser) {
 	}
 	_, _ = io.CopyN(io.Discard, b, 64<<10)
 	b.Close()
+}
+
+// timeoutTransport gives each attempt its own deadline, started once the
+// limiter above it has let the attempt go, and covering the body too: the
+// body is read under the attempt's context, which its Close ends.
+type timeoutTransport struct {
+	next    http.RoundTripper
+	timeout time.Duration
+}
+
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	parent := req.Context()
+	ctx, cancel := context.WithTimeout(parent, t.timeout)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		timedOut := t.timedOut(parent, ctx)
+		cancel()
+		if timedOut != nil {
+			return nil, timedOut
+		}
+		return nil, err
+	}
+	resp.Body = &timeoutBody{ReadCloser: resp.Body, t: t, parent: parent, ctx: ctx, cancel: cancel}
+	return resp, nil
+}
+
+// timedOut returns the ErrTimeout error when the attempt's own deadline,
+// not the caller's context, ended it.
+func (t *timeoutTransport) timedOut(parent, attempt context.Context) error {
+	if parent.Err() == nil && errors.Is(attempt.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w (no complete answer within %s)", ErrTimeout, t.timeout)
+	}
+	return nil
+}
+
+// timeoutBody ends the attempt's context when the body is closed, and
+// reports a read cut short by the attempt's deadline as ErrTimeout.
+type timeoutBody struct {
+	io.ReadCloser
+	t           *timeoutTransport
+	parent, ctx context.Context
+	cancel      context.CancelFunc
+}
+
+func (b *timeoutBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		if te := b.t.timedOut(b.parent, b.ctx); te != nil {
+			return n, te
+		}
+	}
+	return n, err
+}
+
+func (b *timeoutBody) Close() error {
+	defer b.cancel()
+	return b.ReadCloser.Close()
 }
 
 // authTransport adds "Authorization: Bearer" to requests for the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -330,4 +331,85 @@ func TestTransportErrorRetries(t *testing.T) {
 	if _, _, err := c.HistoricalAudits.StartSearch(context.Background(), &HistoricalSearch{}); err == nil || posts != 1 {
 		t.Errorf("POST: err=%v attempts=%d, want 1", err, posts)
 	}
+}
+
+// TestAttemptTimeout: an attempt that gets no headers, or whose body stalls,
+// within RetryPolicy.AttemptTimeout is abandoned and retried; when every
+// attempt stalls, the call fails with ErrTimeout (not the caller's
+// context error) after MaxRetries+1 attempts. A wait in the rate limiter
+// does not count against an attempt.
+func TestAttemptTimeout(t *testing.T) {
+	policy := fastRetry
+	policy.AttemptTimeout = 200 * time.Millisecond
+	stall := make(chan struct{})
+	defer close(stall)
+	t.Run("stalls then answers", func(t *testing.T) {
+		c, mux, _, _ := setup(t, WithRetryPolicy(policy))
+		var n atomic.Int32
+		mux.HandleFunc("GET /api/v1/users/7", func(w http.ResponseWriter, r *http.Request) {
+			switch n.Add(1) {
+			case 1: // no headers
+				select {
+				case <-stall:
+				case <-r.Context().Done():
+				}
+			case 2: // headers and half a body, then nothing
+				w.Header().Set("Content-Length", "100")
+				w.Write([]byte(`{"user":{"id":"7",`))
+				w.(http.Flusher).Flush()
+				select {
+				case <-stall:
+				case <-r.Context().Done():
+				}
+			default:
+				w.Write([]byte(`{"user":{"id":"7","name":"Seven"}}`))
+			}
+		})
+		u, _, err := c.Users.Get(context.Background(), "7")
+		if err != nil || u.Name != "Seven" || n.Load() != 3 {
+			t.Fatalf("user=%+v err=%v attempts=%d, want the third attempt's user", u, err, n.Load())
+		}
+	})
+	t.Run("always stalls", func(t *testing.T) {
+		c, mux, _, _ := setup(t, WithRetryPolicy(policy))
+		var n atomic.Int32
+		mux.HandleFunc("GET /api/v1/me", func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			select {
+			case <-stall:
+			case <-r.Context().Done():
+			}
+		})
+		start := time.Now()
+		_, _, err := c.Me(context.Background())
+		if !errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want ErrTimeout and not the context's error", err)
+		}
+		if !strings.Contains(err.Error(), "within 200ms") {
+			t.Errorf("error does not say the bound: %v", err)
+		}
+		if got := n.Load(); got != int32(policy.MaxRetries+1) {
+			t.Errorf("attempts = %d, want %d", got, policy.MaxRetries+1)
+		}
+		if el := time.Since(start); el > 3*time.Second {
+			t.Errorf("took %s", el)
+		}
+	})
+	t.Run("limiter wait not counted", func(t *testing.T) {
+		lim, err := NewLimiter(2, 100, 1) // one request every 500 ms
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := policy
+		p.MaxRetries = 0
+		c, mux, _, _ := setup(t, WithRetryPolicy(p), WithRateLimiter(lim))
+		mux.HandleFunc("GET /api/v1/me", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"user":{"id":"1"}}`))
+		})
+		for i := range 3 {
+			if _, _, err := c.Me(context.Background()); err != nil {
+				t.Fatalf("call %d after a limiter wait longer than the attempt timeout: %v", i, err)
+			}
+		}
+	})
 }

@@ -240,31 +240,41 @@ func (s *UsersService) Get(ctx context.Context, id ID) (*User, *Response, error)
 }
 
 // FindByEmail returns the user whose email matches (case-insensitively),
-// reading every page of GET /users?email=; its *Response is nil.
-// It fails with an error matching ErrNotFound when none does, and
-// ErrAmbiguousEmail when several do.
+// reading every page of GET /users?email= with the paging rules of All; the
+// *Response is that of the last page read. It fails with an error matching
+// ErrNotFound when no user matches, and ErrAmbiguousEmail when several do.
 func (s *UsersService) FindByEmail(ctx context.Context, email string) (*User, *Response, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
 		return nil, nil, errors.New("aha: empty email")
 	}
-	var found *User
-	opts := &ListUsersOptions{Email: email}
-	for u, err := range s.All(ctx, opts) {
-		if err != nil {
-			return nil, nil, err
-		}
-		if strings.EqualFold(u.Email, email) {
-			if found != nil && found.ID != u.ID {
-				return nil, nil, fmt.Errorf("aha: users %s and %s share email %q: %w", found.ID, u.ID, email, ErrAmbiguousEmail)
+	var (
+		found, other *User
+		last         *Response
+	)
+	err := s.pager(&ListUsersOptions{Email: email}).stream(ctx, 1, func(users []*User, resp *Response) {
+		last = resp
+		for _, u := range users {
+			if !strings.EqualFold(u.Email, email) {
+				continue
 			}
-			found = u
+			if found != nil && found.ID != u.ID && other == nil {
+				other = u
+			}
+			if found == nil {
+				found = u
+			}
 		}
+	})
+	switch {
+	case err != nil:
+		return nil, last, err
+	case other != nil:
+		return nil, last, fmt.Errorf("aha: users %s and %s share email %q: %w", found.ID, other.ID, email, ErrAmbiguousEmail)
+	case found == nil:
+		return nil, last, fmt.Errorf("aha: no user with email %q: %w", email, ErrNotFound)
 	}
-	if found == nil {
-		return nil, nil, fmt.Errorf("aha: no user with email %q: %w", email, ErrNotFound)
-	}
-	return found, nil, nil
+	return found, last, nil
 }
 
 // UserUpdate is the body of PUT /users/{id}; nil fields are left alone.

@@ -84,22 +84,22 @@ type ProductRole struct {
 
 // User is one user of the fake account, in the fields Aha! reports.
 type User struct {
-	ID               string // digits, up to 19 (above 2^53 in generated accounts)
-	Name             string
-	Email            string
-	Timezone         string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	AccessedAt       *time.Time // nil: never accessed Aha! (sent per the server's Encoding)
-	Enabled          bool
-	PaidSeat         bool
-	RoadmapsSeat     *bool // nil: the account predates per-product seat flags (field omitted)
-	DevelopSeat      *bool // nil: field omitted
-	Administrator    bool
-	AdminRoles       AdministratorRoles
-	ProductRoles     []ProductRole
-	PaidSeatGroupID  string // "" when the user is in no paid seat group
-	IdentityProvider string // identity_provider.type, e.g. "password" or "saml"
+	ID               string             // digits, up to 19 (above 2^53 in generated accounts)
+	Name             string             // full name
+	Email            string             // email address; not unique in the demo account
+	Timezone         string             // IANA time zone name, e.g. "Europe/Berlin"
+	CreatedAt        time.Time          // when the user was created
+	UpdatedAt        time.Time          // last change, moved by PUT and role changes
+	AccessedAt       *time.Time         // nil: never accessed Aha! (sent per the server's Encoding)
+	Enabled          bool               // false: disabled, holding no seat
+	PaidSeat         bool               // paid_seat, recomputed from the roles and the plan
+	RoadmapsSeat     *bool              // nil: the account predates per-product seat flags (field omitted)
+	DevelopSeat      *bool              // nil: field omitted
+	Administrator    bool               // account administrator
+	AdminRoles       AdministratorRoles // administrator_roles
+	ProductRoles     []ProductRole      // the user's role in each workspace
+	PaidSeatGroupID  string             // "" when the user is in no paid seat group
+	IdentityProvider string             // identity_provider.type, e.g. "password" or "saml"
 }
 
 // clone returns a deep copy of u.
@@ -123,33 +123,33 @@ func (u *User) clone() *User {
 
 // Product is a workspace of the account.
 type Product struct {
-	ID        string // digits
-	Reference string // reference prefix, e.g. "MOB"; accepted wherever a product id is
-	Name      string
-	Kind      string // KindRoadmaps or KindDevelop
-	CreatedAt time.Time
+	ID        string    // digits
+	Reference string    // reference prefix, e.g. "MOB"; accepted wherever a product id is
+	Name      string    // display name
+	Kind      string    // KindRoadmaps or KindDevelop
+	CreatedAt time.Time // when the workspace was created
 }
 
 // Audit is one audit record: a create, update or destroy of some record, made
 // by a user. Audits are kept sorted by ID, and IDs increase with CreatedAt.
 type Audit struct {
-	ID            string // increasing digits (19 digits in generated accounts)
-	Action        string // "create", "update" or "destroy" (audit_action)
-	CreatedAt     time.Time
-	UserID        string // the actor; "" is sent as "user": null
-	AuditableType string // e.g. "Feature", "Idea", "User"
-	AuditableID   int64  // sent as a JSON number, as Aha! does
-	Description   string
+	ID            string    // increasing digits (19 digits in generated accounts)
+	Action        string    // "create", "update" or "destroy" (audit_action)
+	CreatedAt     time.Time // when the change happened
+	UserID        string    // the actor; "" is sent as "user": null
+	AuditableType string    // e.g. "Feature", "Idea", "User"
+	AuditableID   int64     // sent as a JSON number, as Aha! does
+	Description   string    // human-readable summary
 }
 
 // PaidSeatGroup is a paid seat group of the account. allocated_seats is
 // computed from the enabled users whose PaidSeatGroupID is ID.
 type PaidSeatGroup struct {
-	ID               string
-	Name             string
-	Capacity         int
-	AdministratorIDs []string // users who administer the group
-	CreatedAt        time.Time
+	ID               string    // digits
+	Name             string    // the group's name
+	Capacity         int       // seats the group may use
+	AdministratorIDs []string  // users who administer the group
+	CreatedAt        time.Time // when the group was created
 }
 
 // Entitlement is one purchase of seats, in the shape of the spoke's
@@ -157,7 +157,7 @@ type PaidSeatGroup struct {
 type Entitlement struct {
 	Model     string // ModelRoadmaps or ModelDevelop
 	Rights    int    // ignored when Unlimited
-	Unlimited bool
+	Unlimited bool   // rights without a count (site licence)
 	UnitCost  string // exact decimal string, e.g. "59.00"
 	Currency  string // ISO 4217, e.g. "USD"
 	Period    string // "monthly", "quarterly", "annual" or "term"
@@ -174,14 +174,14 @@ type Entitlement struct {
 // it only through its methods (AddUser, RemoveUser, MoveUser, UpdateUser,
 // Update). All methods are safe for concurrent use.
 type Account struct {
-	Name           string // the subdomain, e.g. "demo" for demo.aha.io
-	DisplayName    string // the account's name as /me reports it
-	Users          []*User
-	Products       []Product
-	Audits         []*Audit // sorted by ID (and so by CreatedAt)
-	PaidSeatGroups []PaidSeatGroup
-	SelfID         string // the user behind the server's tokens: an administrator
-	Entitlements   []Entitlement
+	Name           string          // the subdomain, e.g. "demo" for demo.aha.io
+	DisplayName    string          // the account's name as /me reports it
+	Users          []*User         // every user, in listing order
+	Products       []Product       // the workspaces
+	Audits         []*Audit        // sorted by ID (and so by CreatedAt)
+	PaidSeatGroups []PaidSeatGroup // the paid seat groups
+	SelfID         string          // the user behind the server's tokens: an administrator
+	Entitlements   []Entitlement   // what the demo bought, for the spoke's -entitlements
 
 	// FreeViewers reports an Enterprise-like plan where reviewers and
 	// viewers take no paid seat. When false (Premium-like), every role is paid.

@@ -14,8 +14,8 @@ import (
 
 // OAuthApp is the OAuth2 application registered in the fake account.
 type OAuthApp struct {
-	ClientID     string
-	ClientSecret string
+	ClientID     string // the app's client_id
+	ClientSecret string // the app's client_secret, checked at the token endpoint
 	RedirectURI  string // must equal the redirect_uri of requests exactly
 }
 

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -160,5 +162,39 @@ func TestBadInput(t *testing.T) {
 			}
 			checkNoMutation(t, f)
 		})
+	}
+}
+
+// TestEmptyJournalIsNew pins what an empty journal file means: a journal
+// with no entries yet (what a run killed before its first action leaves,
+// or `touch`), not bad input. A file of blank lines is the same. The
+// -reclaim run goes ahead and records its actions there, and a second run
+// on the same file sends no second PUT.
+func TestEmptyJournalIsNew(t *testing.T) {
+	t.Parallel()
+	all := relCandidates(t, relBaseline(t))
+	ids := slices.Sorted(maps.Keys(all))
+	protect := strings.Join(ids[2:], ",") // two actions keep the run short
+	for _, content := range []string{"", "\n\n  \n"} {
+		f := newRelFake(t, nil, nil)
+		journal := filepath.Join(f.dir, "journal.jsonl")
+		if err := os.WriteFile(journal, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"-reclaim", "-max-reclaim", "0", "-journal", journal, "-protect", protect}, relArgs...)
+		if r := f.run(context.Background(), nil, args...); r.code != 0 {
+			t.Fatalf("journal %q: exit %d, want 0; stderr:\n%s", content, r.code, r.stderr)
+		}
+		done := journalDone(t, journal)
+		if len(done) != 2 || done[ids[0]] != 1 || done[ids[1]] != 1 {
+			t.Errorf("journal %q: done entries %v, want one for each of %v", content, done, ids[:2])
+		}
+		puts := f.srv.Stats().ByRoute[rPut]
+		if r := f.run(context.Background(), nil, args...); r.code != 0 {
+			t.Fatalf("second run: exit %d; stderr:\n%s", r.code, r.stderr)
+		}
+		if again := f.srv.Stats().ByRoute[rPut] - puts; again != 0 {
+			t.Errorf("journal %q: the second run sent %d PUTs for actions the journal records done", content, again)
+		}
 	}
 }

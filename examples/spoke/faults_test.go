@@ -49,6 +49,8 @@ type relFake struct {
 	clockNow func() time.Time
 	// url is the -aha-url of runs; "" means relAccountURL.
 	url string
+	// attempt, when set, bounds each request attempt of the job's client.
+	attempt time.Duration
 }
 
 // relSecret returns a fresh random secret with a recognizable prefix.
@@ -152,7 +154,9 @@ func (f *relFake) run(ctx context.Context, env map[string]string, args ...string
 		return ""
 	}
 	var stdout, stderr syncBuffer
-	code := run(ctx, append(base, args...), envFor(getenv, &stderr, f.transport()), &stdout)
+	e := envFor(getenv, &stderr, f.transport())
+	e.attemptTimeout = f.attempt
+	code := run(ctx, append(base, args...), e, &stdout)
 	return relResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -339,6 +343,16 @@ func faultCases() []faultCase {
 			want: failsNaming, cause: []string{"downloading the account's users", "deadline exceeded"}},
 		faultCase{name: "slow audits page past the run's deadline", script: on(rAudits, 2, ahatest.Slow(30*time.Second)), timeout: 3 * time.Second,
 			want: failsNaming, cause: []string{"reading user activity", "deadline exceeded"}},
+		// No deadline on the run: the client's own bound on one attempt
+		// abandons a stalled response and asks again.
+		faultCase{name: "users page 2 stalls once past the client's attempt timeout", script: func(f *relFake) {
+			f.attempt = 700 * time.Millisecond
+			f.faults.On(rUsers, 2, ahatest.Slow(30*time.Second))
+		}, want: sameReport},
+		faultCase{name: "audits page 2 stalls on every attempt past the client's attempt timeout", script: func(f *relFake) {
+			f.attempt = 500 * time.Millisecond
+			f.faults.When(rAudits, func(_ *http.Request, n int) bool { return n >= 2 }, ahatest.Slow(30*time.Second))
+		}, want: failsNaming, cause: []string{"reading user activity", "timed out", "within 500ms"}},
 
 		faultCase{name: "user added between users pages", script: on(rUsers, 2, ahatest.BeforeServe(func(a *ahatest.Account) {
 			a.AddUser(&ahatest.User{ID: "9000000000000000001", Name: "Late Arrival", Email: "late@example.com", Enabled: true, PaidSeat: true,
@@ -858,4 +872,56 @@ func journalDone(t reporter, path string) map[string]int {
 		}
 	}
 	return out
+}
+
+// TestSoakReport runs the whole job on a 5,000-user account twice: once
+// fault-free, once with 5% of the API requests failing at random (503,
+// 429 with Retry-After 1 s, connection resets mid-body; seeded), and
+// requires the second run to finish within its deadline with exactly the
+// first run's report. -short skips it.
+func TestSoakReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak: skipped with -short")
+	}
+	t.Parallel()
+	acct := ahatest.NewAccount(ahatest.AccountConfig{Users: 5000, Audits: 20000, Seed: 11, Now: relNow})
+	acct.Entitlements = []ahatest.Entitlement{
+		{Model: ahatest.ModelRoadmaps, Rights: 3000, UnitCost: "708.00", Currency: "USD", Period: "annual", Start: "2025-06-01"},
+		{Model: ahatest.ModelDevelop, Rights: 400, UnitCost: "108.00", Currency: "USD", Period: "annual", Start: "2025-06-01"},
+	}
+	// The account-wide limits stay on: the job must keep below them.
+	clean := newRelFake(t, acct.Clone(), nil)
+	want := clean.run(context.Background(), nil, relArgs...)
+	if want.code != 0 {
+		t.Fatalf("fault-free run: exit %d: %s", want.code, want.stderr)
+	}
+	var rep Report
+	if err := json.Unmarshal([]byte(want.stdout), &rep); err != nil {
+		t.Fatalf("fault-free report is not JSON: %v", err)
+	}
+	if len(rep.Subscriptions) < 2500 || len(rep.Candidates) == 0 {
+		t.Fatalf("fault-free report: %d subscriptions, %d candidates; the soak would test little",
+			len(rep.Subscriptions), len(rep.Candidates))
+	}
+
+	const seed, deadline = 5, 90 * time.Second
+	faults := ahatest.NewFaults().Random(seed, 0.05)
+	f := newRelFake(t, acct.Clone(), faults)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	got := f.run(ctx, nil, relArgs...)
+	took := time.Since(start)
+	st := f.srv.Stats()
+	t.Logf("seed %d: %d requests, %d faults, %s", seed, st.Requests, faults.Injected(), took)
+	if got.code != 0 {
+		t.Fatalf("run with faults: exit %d after %s: %s", got.code, took, got.stderr)
+	}
+	if faults.Injected() == 0 {
+		t.Fatalf("no fault injected in %d requests: the soak tested nothing", st.Requests)
+	}
+	if got.stdout != want.stdout {
+		t.Errorf("report with faults differs from the fault-free one (-want +got):\n%.4000s", cmp.Diff(want.stdout, got.stdout))
+	}
+	checkNoMutation(t, f)
 }

@@ -49,6 +49,9 @@ type env struct {
 	terminal func() bool
 	// renderEveryUpdate turns off the progress display's throttle (tests).
 	renderEveryUpdate bool
+	// attemptTimeout, when set, replaces the client's bound on one
+	// request attempt (aha.RetryPolicy.AttemptTimeout; tests).
+	attemptTimeout time.Duration
 }
 
 // connection is an Aha! account to work on: a real one, or the demo served in
@@ -80,6 +83,11 @@ func connect(ctx context.Context, o *options, spec accountSpec, e env, now time.
 	}
 	if base != nil {
 		clientOpts = append(clientOpts, aha.WithTransport(base))
+	}
+	if e.attemptTimeout > 0 {
+		p := aha.DefaultRetryPolicy()
+		p.AttemptTimeout = e.attemptTimeout
+		clientOpts = append(clientOpts, aha.WithRetryPolicy(p))
 	}
 	if o.requestsPerS > 0 || o.requestsPerMn > 0 {
 		ps, pm := o.requestsPerS, o.requestsPerMn
@@ -723,6 +731,8 @@ func explain(what string, err error) error {
 		hint = "Aha!'s rate limit asked for a longer wait than this run allows; run again later"
 	case errors.As(err, &lc):
 		hint = "the account changed while it was being read; run again (nothing was changed)"
+	case errors.Is(err, aha.ErrTimeout):
+		hint = "Aha! stopped answering, and went on doing so through the retries; run again later (nothing was reported as complete)"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		hint = "the run was stopped before it finished; nothing was reported as complete"
 	default:
