@@ -925,3 +925,20 @@ func TestSoakReport(t *testing.T) {
 	}
 	checkNoMutation(t, f)
 }
+
+// TestAuditOrderTolerated: Aha! documents neither the order of /audits
+// nor that every server honours after_id. Newest first, after_id ignored,
+// or both: the job reads the same activity and prints the fault-free
+// report.
+func TestAuditOrderTolerated(t *testing.T) {
+	t.Parallel()
+	want := relBaseline(t)
+	for _, order := range []ahatest.AuditOrder{ahatest.AuditsNewestFirst, ahatest.AuditsIgnoreAfterID, ahatest.AuditsNewestFirstIgnoreAfterID} {
+		t.Run(fmt.Sprint(order), func(t *testing.T) {
+			f := newRelFake(t, nil, nil, ahatest.WithAuditOrder(order))
+			r := f.run(context.Background(), nil, relArgs...)
+			checkOutcome(t, faultCase{want: sameReport}, r, want)
+			checkNoMutation(t, f)
+		})
+	}
+}
