@@ -68,7 +68,10 @@
 // SharedRights shows the pool (the same figure in every profile's row),
 // and its status, rights needed and money are measured against its own
 // rights alone. A shared_entitlement warning says so for each model with
-// such a pool. A profile's own unlimited entitlement makes its row
+// such a pool, and a draws_on_shared_pool warning names each profile whose
+// row is short of its own rights (it may own none at all, and then has no
+// price of its own) while the pool applies: the total says whether the
+// pool covers it. A profile's own unlimited entitlement makes its row
 // unlimited. The total counts each right once:
 //
 //   - it is unlimited only when a company-wide unlimited entitlement
@@ -86,6 +89,15 @@
 //
 // An unlimited row has RightsCovered = RightsUsed, RightsOwned, Available
 // and RightsNeeded 0, and is compliant.
+//
+// An overlapping_entitlements warning names entitlements that count at
+// once in the same row: with one profile, all that count; with several,
+// a profile's own (with any company-wide unlimited one), warned of for
+// that profile, and the company-wide ones of the pool, warned of once
+// with no profile. A company-wide and a profile's entitlement meet only
+// in the total, by design, and are not an overlap. The warning names the
+// first five by start date (by id and [sam.Entitlement.Source] when set,
+// then rights, scope, dates and price) and counts the rest.
 //
 // # Money
 //

@@ -43,6 +43,7 @@ func Evaluate(in Input) (Result, error) {
 // ent is a valid entitlement with what the engine needs of it.
 type ent struct {
 	e       *sam.Entitlement
+	idx     int // position in Input.Entitlements
 	model   int
 	counts  bool
 	expired bool
@@ -146,24 +147,24 @@ func (e *engine) buildModels() {
 	for _, m := range catModels {
 		names[m.Name()] = true
 	}
-	var valid []*sam.Entitlement
+	var valid []int
 	for i := range e.in.Entitlements {
 		en := &e.in.Entitlements[i]
 		if err := en.Validate(); err != nil {
-			e.warn(Warning{Code: WarnInvalidEntitlement, Model: en.Model, Message: fmt.Sprintf("entitlement %s is ignored: %v", entName(en), err)})
+			e.warn(Warning{Code: WarnInvalidEntitlement, Model: en.Model, Message: fmt.Sprintf("entitlement %s is ignored: %v", e.entName(en, true), err)})
 			continue
 		}
 		if en.Profile != "" && !e.profSet[en.Profile] {
 			e.warn(Warning{Code: WarnUnknownProfile, Profile: en.Profile, Model: en.Model,
-				Message: fmt.Sprintf("entitlement %s is for profile %q, which is not being reconciled; it is ignored", entName(en), en.Profile)})
+				Message: fmt.Sprintf("entitlement %s is for profile %q, which is not being reconciled; it is ignored", e.entName(en, true), en.Profile)})
 			continue
 		}
 		if _, ok := cat.ByName(en.Model); !ok && len(catModels) > 0 {
 			e.warn(Warning{Code: WarnUnknownModel, Model: en.Model,
-				Message: fmt.Sprintf("entitlement %s names model %q, which no subscription identifier maps to", entName(en), en.Model)})
+				Message: fmt.Sprintf("entitlement %s names model %q, which no subscription identifier maps to", e.entName(en, false), en.Model)})
 		}
 		names[en.Model] = true
-		valid = append(valid, en)
+		valid = append(valid, i)
 	}
 	for n := range names {
 		e.models = append(e.models, n)
@@ -178,8 +179,9 @@ func (e *engine) buildModels() {
 		}
 	}
 	e.byModel = make([][]int, len(e.models))
-	for _, en := range valid {
-		x := ent{e: en, model: e.modelIdx[en.Model], counts: en.CountsOn(e.now),
+	for _, i := range valid {
+		en := &e.in.Entitlements[i]
+		x := ent{e: en, idx: i, model: e.modelIdx[en.Model], counts: en.CountsOn(e.now),
 			expired: !en.End.IsZero() && !e.now.Before(en.End.End())}
 		x.annual, x.priced = en.AnnualUnitCost()
 		e.byModel[x.model] = append(e.byModel[x.model], len(e.ents))
@@ -187,15 +189,54 @@ func (e *engine) buildModels() {
 	}
 }
 
-func entName(en *sam.Entitlement) string {
-	if en.ID != "" {
-		return fmt.Sprintf("%q", en.ID)
+// entName names the entitlement en so that a person can find it and tell
+// it from the others a warning lists: its id and where it was recorded
+// ([sam.Entitlement.Source]) when known, then what it holds, e.g.
+// `"PO-7" (ents.json record 2: 200 rights company-wide from 2026-01-01 at
+// 59.00 USD monthly)`, or without either, `(200 rights from 2026-01-01)`.
+// The model is named when withModel is set; "company-wide" (no profile)
+// only when several profiles are reconciled. The name depends on the
+// entitlement alone, never on its place in the input.
+func (e *engine) entName(en *sam.Entitlement, withModel bool) string {
+	var b strings.Builder
+	switch {
+	case en.ID != "" && en.Source != "":
+		fmt.Fprintf(&b, "%q (%s: ", en.ID, en.Source)
+	case en.ID != "":
+		fmt.Fprintf(&b, "%q (", en.ID)
+	case en.Source != "":
+		fmt.Fprintf(&b, "%s (", en.Source)
+	default:
+		b.WriteString("(")
 	}
-	s := fmt.Sprintf("for %q from %s", en.Model, en.Start)
+	if en.Unlimited {
+		b.WriteString("unlimited")
+	} else {
+		b.WriteString(rightsN(en.Rights))
+	}
+	if withModel {
+		fmt.Fprintf(&b, " of %q", en.Model)
+	}
+	switch {
+	case en.Profile != "":
+		fmt.Fprintf(&b, " for profile %q", en.Profile)
+	case len(e.profs) > 1:
+		b.WriteString(" company-wide")
+	}
+	fmt.Fprintf(&b, " from %s", en.Start)
 	if !en.End.IsZero() {
-		s += " to " + en.End.String()
+		fmt.Fprintf(&b, " to %s", en.End)
 	}
-	return s
+	if en.UnitCost != nil {
+		// The currency's places, unless that would round the price.
+		price := en.UnitCost.String()
+		if places := sam.CurrencyMinorUnits(en.Currency); en.UnitCost.Round(places).Equal(*en.UnitCost) {
+			price = en.UnitCost.StringFixed(places)
+		}
+		fmt.Fprintf(&b, " at %s %s %s", price, en.Currency, en.Period)
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // ukey is a sort key for a user's external id: numeric ids of up to 19

@@ -53,7 +53,9 @@ func Example() {
 
 // Example_profiles shows two profiles: bee's own unlimited Develop licence
 // covers bee only, and the company-wide Roadmaps pool (no profile) is
-// counted once, in the cross-profile total (the row with no profile).
+// counted once, in the cross-profile total (the row with no profile). Each
+// profile's row shows the pool as its shared rights; a row short of its
+// own rights says it draws on the pool (draws_on_shared_pool).
 func Example_profiles() {
 	cat, _ := sam.NewCatalog(
 		sam.SoftwareModel{Publisher: "Aha! Labs", Product: "Aha! Roadmaps", Identifiers: []sam.Identifier{"roadmaps_seat"}},
@@ -90,7 +92,7 @@ func Example_profiles() {
 			p.Model, profile, p.Unlimited, p.RightsOwned, p.SharedRights, p.RightsUsed, p.RightsCovered, p.RightsNeeded, p.Status)
 	}
 	for _, w := range r.Warnings {
-		fmt.Println(w.Code)
+		fmt.Println(w.Code, w.Profile)
 	}
 	// Output:
 	// Aha! Develop bee: unlimited true, owned 0, shared 0, used 4, covered 4, needed 0, compliant
@@ -99,6 +101,8 @@ func Example_profiles() {
 	// Aha! Roadmaps bee: unlimited false, owned 0, shared 10, used 4, covered 0, needed 4, not_compliant
 	// Aha! Roadmaps cee: unlimited false, owned 0, shared 10, used 3, covered 0, needed 3, not_compliant
 	// Aha! Roadmaps total: unlimited false, owned 10, shared 0, used 7, covered 0, needed 0, over_licensed
-	// no_entitlement
+	// draws_on_shared_pool bee
+	// draws_on_shared_pool cee
+	// no_entitlement cee
 	// shared_entitlement
 }

@@ -27,7 +27,7 @@ func (e *engine) positions() {
 			e.res.Positions = append(e.res.Positions, pos)
 		}
 		if multi {
-			e.sharedWarning(mi)
+			e.companyWarnings(mi)
 			pos, currencies := e.totalPosition(mi, totals[mi])
 			if len(currencies) > 1 && !mixed {
 				e.warnMixed("", mi, currencies)
@@ -76,68 +76,86 @@ func (e *engine) modelWarnings(mi int, name string) {
 		Message: fmt.Sprintf("every entitlement of %q has ended; it owns 0 rights until one is renewed", name)})
 }
 
-// sharedWarning explains, when several profiles are reconciled, that the
-// model's counting company-wide finite rights appear only in the total.
-func (e *engine) sharedWarning(mi int) {
-	if e.companyUnlimited(mi) {
+// companyWarnings reports, when several profiles are reconciled, what the
+// model's counting company-wide (no profile) entitlements do: several of
+// them count at once (overlapping_entitlements, with no profile), and
+// their finite rights are a pool every profile shares, counted once, in
+// the total (shared_entitlement).
+func (e *engine) companyWarnings(mi int) {
+	var company []*ent
+	for _, i := range e.byModel[mi] {
+		if x := &e.ents[i]; x.counts && x.e.Profile == "" {
+			company = append(company, x)
+		}
+	}
+	name := e.models[mi]
+	unlimited := e.companyUnlimited(mi)
+	if len(company) > 1 {
+		what := "their rights add up in the pool every profile shares (shared_rights in each profile's row), counted once in the cross-profile total"
+		if unlimited {
+			what = "one is unlimited, so every profile's row and the cross-profile total are unlimited"
+		}
+		e.warnOverlap("", name, company, "company-wide (no profile) ", "", what)
+	}
+	if unlimited {
 		return // every row is unlimited: the shared rights change nothing
 	}
 	n, rights := 0, int64(0)
-	for _, i := range e.byModel[mi] {
-		if x := &e.ents[i]; x.counts && !x.e.Unlimited && x.e.Profile == "" {
-			n++
-			rights += x.e.Rights
-		}
+	for _, x := range company {
+		n++
+		rights += x.e.Rights
 	}
 	if n == 0 {
 		return
 	}
-	name := e.models[mi]
 	e.warn(Warning{Code: WarnSharedEntitlement, Model: name, Count: n,
-		Message: fmt.Sprintf("%d company-wide entitlement(s) of %q (no profile) hold %d rights shared by profiles %s: "+
-			"each profile's row counts only its own entitlements and shows the pool as shared_rights; the cross-profile total counts the pool once",
-			n, name, rights, strings.Join(e.res.Profiles, ", "))})
+		Message: fmt.Sprintf("%d company-wide entitlement(s) of %q (no profile) hold %s shared by profiles %s: "+
+			"each profile's row shows the pool as shared_rights and measures its users against its own rights_owned only "+
+			"(status, rights_needed and money); the cross-profile total counts the pool once, in its rights_owned",
+			n, name, rightsN(rights), strings.Join(e.res.Profiles, ", "))})
 }
 
-// profilePosition is model mi's position in profile pi. Every entitlement
-// of the profile or without a profile applies to it (and is checked for
-// warnings); an applying unlimited one makes it unlimited. With several
-// profiles only the profile's own finite rights count and the company-wide
-// ones are shown as SharedRights. mixed reports a mixed_currencies warning.
+// profilePosition is model mi's position in profile pi. Every counting
+// entitlement of the profile or without a profile applies to it; an
+// applying unlimited one makes it unlimited. With several profiles only the
+// profile's own finite rights count in it and the company-wide ones are
+// shown as SharedRights. mixed reports a mixed_currencies warning.
 func (e *engine) profilePosition(pi, mi int, multi bool) (pos sam.Position, mixed bool) {
 	p := e.profs[pi]
 	t := e.tallies[pi][mi]
-	var applies, counted []*ent
+	var inRow, counted, pool []*ent
 	var shared int64
-	unlimited := false
+	own, unlimited := 0, false
 	for _, i := range e.byModel[mi] {
 		x := &e.ents[i]
 		if !x.counts || (x.e.Profile != "" && x.e.Profile != p.Name) {
 			continue
 		}
-		applies = append(applies, x)
-		switch {
-		case x.e.Unlimited:
-			unlimited = true
-		case multi && x.e.Profile == "":
+		if multi && x.e.Profile == "" && !x.e.Unlimited {
+			pool = append(pool, x)
 			shared += x.e.Rights
-		default:
+			continue
+		}
+		inRow = append(inRow, x)
+		if x.e.Profile != "" {
+			own++
+		}
+		if x.e.Unlimited {
+			unlimited = true
+		} else {
 			counted = append(counted, x)
 		}
 	}
-	e.scopeWarnings(p.Name, mi, t, applies)
 	pos = e.newPosition(p.Name, mi, t)
 	pos.SharedRights = shared
 	if unlimited {
 		setUnlimited(&pos)
-		return pos, false
-	}
-	currencies := e.setFinite(&pos, counted, 0, t.stale)
-	if len(currencies) > 1 {
+	} else if currencies := e.setFinite(&pos, counted, 0, t.stale); len(currencies) > 1 {
 		e.warnMixed(p.Name, mi, currencies)
-		return pos, true
+		mixed = true
 	}
-	return pos, false
+	e.rowWarnings(pi, mi, t, &pos, inRow, own, pool)
+	return pos, mixed
 }
 
 // totalPosition is model mi's cross-profile position. A counting
@@ -224,21 +242,66 @@ func (e *engine) warnMixed(profile string, mi int, currencies []string) {
 		Message: fmt.Sprintf("the counting entitlements of %q%s are priced in %s; money is not added across currencies, so it is left unknown", name, where, strings.Join(currencies, ", "))})
 }
 
-// scopeWarnings reports what a person must look at for one profile's
-// model; counting are the counting entitlements that apply to the profile
-// (its own and the company-wide ones).
-func (e *engine) scopeWarnings(profile string, mi int, t tally, counting []*ent) {
-	name := e.models[mi]
-	if len(counting) > 1 {
-		labels := make([]string, len(counting))
-		for i, x := range counting {
-			labels[i] = entName(x.e)
-		}
-		slices.Sort(labels)
-		e.warn(Warning{Code: WarnOverlapping, Profile: profile, Model: name, Count: len(counting),
-			Message: fmt.Sprintf("%d entitlements of %q count at once and their rights add up (%s); check that a renewal did not overlap the old term", len(counting), name, strings.Join(labels, "; "))})
+// maxListed bounds the entitlements a warning names; the rest are counted.
+const maxListed = 5
+
+// warnOverlap warns that the entitlements xs of model name count at once:
+// scope qualifies them ("company-wide "), where names the row, and what
+// says what that does. It names the first maxListed by start date and
+// counts the rest.
+func (e *engine) warnOverlap(profile, name string, xs []*ent, scope, where, what string) {
+	type item struct {
+		start, end int64
+		label      string
 	}
-	if t.used == 0 || len(counting) > 0 {
+	items := make([]item, len(xs))
+	for i, x := range xs {
+		items[i] = item{x.e.Start.Start().Unix(), x.e.End.Start().Unix(), e.entName(x.e, false)}
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end), strings.Compare(a.label, b.label))
+	})
+	labels := make([]string, 0, min(len(items), maxListed)+1)
+	for _, it := range items[:min(len(items), maxListed)] {
+		labels = append(labels, it.label)
+	}
+	if len(items) > maxListed {
+		labels = append(labels, fmt.Sprintf("and %d more", len(items)-maxListed))
+	}
+	e.warn(Warning{Code: WarnOverlapping, Profile: profile, Model: name, Count: len(xs),
+		Message: fmt.Sprintf("%d %sentitlements of %q count at once%s and %s: %s. Check that a renewal did not overlap the old term",
+			len(xs), scope, name, where, what, strings.Join(labels, "; "))})
+}
+
+// rowWarnings reports what a person must look at in profile pi's row of
+// model mi (pos): inRow are the counting entitlements that count in the
+// row, own of them the profile's own; pool are the company-wide finite ones
+// the row shows as SharedRights (only when several profiles are
+// reconciled).
+func (e *engine) rowWarnings(pi, mi int, t tally, pos *sam.Position, inRow []*ent, own int, pool []*ent) {
+	profile, name := e.profs[pi].Name, e.models[mi]
+	multi := len(e.profs) > 1
+	// Company-wide entitlements alone are warned of once, for every row.
+	if len(inRow) > 1 && (!multi || own > 0) {
+		where, what := "", "their rights add up"
+		if multi {
+			where, what = fmt.Sprintf(" in profile %q's row", profile), "their rights add up there"
+		}
+		if pos.Unlimited {
+			what = "one is unlimited, so the row is unlimited"
+		}
+		e.warnOverlap(profile, name, inRow, "", where, what)
+	}
+	if t.used == 0 {
+		return
+	}
+	if len(pool) > 0 {
+		if !pos.Unlimited && pos.Available < 0 {
+			e.warnPool(profile, mi, t, pos, len(inRow) > 0, pool)
+		}
+		return
+	}
+	if len(inRow) > 0 {
 		return
 	}
 	var all []int // the model's entitlements of this profile or company-wide
@@ -248,7 +311,7 @@ func (e *engine) scopeWarnings(profile string, mi int, t tally, counting []*ent)
 		}
 	}
 	scope := ""
-	if len(e.profs) > 1 {
+	if multi {
 		scope = fmt.Sprintf(" for profile %q or company-wide", profile)
 	}
 	switch {
@@ -261,6 +324,33 @@ func (e *engine) scopeWarnings(profile string, mi int, t tally, counting []*ent)
 		e.warn(Warning{Code: WarnNotCounting, Profile: profile, Model: name, Count: int(t.used),
 			Message: fmt.Sprintf("%d user(s) hold %q but none of its entitlements%s counts on %s", t.used, name, scope, e.now.Format("2006-01-02"))})
 	}
+}
+
+// warnPool explains a profile's row that is short of its own rights while
+// a company-wide pool applies: the row measures its users against its own
+// rights only, and the pool covers them, or not, in the cross-profile
+// total. hasOwn reports whether an entitlement of its own counts.
+func (e *engine) warnPool(profile string, mi int, t tally, pos *sam.Position, hasOwn bool, pool []*ent) {
+	name := e.models[mi]
+	var rights int64
+	for _, x := range pool {
+		rights += x.e.Rights
+	}
+	var head string
+	switch {
+	case hasOwn:
+		head = fmt.Sprintf("profile %q's own %s of %q leave %d of its %d user(s) without a right in its row (rights_needed %d)",
+			profile, rightsN(pos.RightsOwned), name, pos.RightsNeeded, t.used, pos.RightsNeeded)
+	case slices.ContainsFunc(e.byModel[mi], func(i int) bool { return e.ents[i].e.Profile == profile }):
+		head = fmt.Sprintf("profile %q has no entitlement of its own for %q counting on %s: its row measures its %d user(s) against 0 rights (rights_needed %d; no price of its own, so its money is unknown)",
+			profile, name, e.now.Format("2006-01-02"), t.used, pos.RightsNeeded)
+	default:
+		head = fmt.Sprintf("profile %q has no entitlement of its own for %q: its row measures its %d user(s) against 0 rights (rights_needed %d; no price of its own, so its money is unknown)",
+			profile, name, t.used, pos.RightsNeeded)
+	}
+	e.warn(Warning{Code: WarnSharedPool, Profile: profile, Model: name, Count: int(pos.RightsNeeded),
+		Message: fmt.Sprintf("%s; they draw on the company-wide pool of %s every profile shares (its shared_rights), "+
+			"which is counted once, in the cross-profile total: that row says whether the pool covers them", head, rightsN(rights))})
 }
 
 // pricePerRight returns the rights-weighted average annualized unit price
@@ -345,6 +435,14 @@ func (e *engine) totalTallies() []tally {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// rightsN is "1 right" or "n rights".
+func rightsN(n int64) string {
+	if n == 1 {
+		return "1 right"
+	}
+	return fmt.Sprintf("%d rights", n)
+}
 
 // RoundPosition returns p with its money rounded to the currency's minor
 // units (2 places when the currency is unknown) and PercentUnused to 2

@@ -112,8 +112,12 @@ type WarningCode string
 
 // Warning codes.
 const (
-	// WarnOverlapping: several entitlements of one model count at once
-	// (a renewal that overlaps the old term); their rights add up.
+	// WarnOverlapping: several entitlements of one model count at once in
+	// the same row (a renewal that overlaps the old term); their rights
+	// add up. With several profiles it is given per profile for the
+	// profile's own entitlements (with any company-wide unlimited one),
+	// and once, with no profile, for the company-wide ones (the pool).
+	// The message names the first few; Count is how many.
 	WarnOverlapping WarningCode = "overlapping_entitlements"
 	// WarnExpiredOnly: every entitlement of the model has ended; it owns 0.
 	WarnExpiredOnly WarningCode = "expired_only"
@@ -142,6 +146,12 @@ const (
 	// profile's RightsOwned (each row shows them as SharedRights) and are
 	// counted once, in the cross-profile total.
 	WarnSharedEntitlement WarningCode = "shared_entitlement"
+	// WarnSharedPool: with several profiles, a profile's row is short of
+	// its own rights (none at all, or too few) while a company-wide pool
+	// applies: the row measures its users against its own rights only,
+	// and the pool covers them, or not, in the cross-profile total. Count
+	// is the row's RightsNeeded.
+	WarnSharedPool WarningCode = "draws_on_shared_pool"
 )
 
 // Warning is something a person should look at.

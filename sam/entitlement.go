@@ -53,6 +53,11 @@ type Entitlement struct {
 	// End is the last day it counts (inclusive); zero means open-ended.
 	End        Date   `json:"end,omitzero"`
 	CostCenter string `json:"cost_center,omitempty"`
+	// Source says where the entitlement was recorded, e.g.
+	// "entitlements.json record 3"; [LoadEntitlements] sets it, and
+	// warnings use it to name an entitlement without an ID. It is not
+	// part of the JSON form.
+	Source string `json:"-"`
 }
 
 // CountsOn reports whether the entitlement counts at instant t: start ≤ t

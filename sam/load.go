@@ -25,8 +25,9 @@ var entitlementFields = []string{"id", "model", "profile", "rights", "unlimited"
 //
 // rights is a whole number, or "unlimited": true stands instead; unit_cost
 // is a decimal string (never a JSON number); dates are "YYYY-MM-DD"; end is
-// inclusive. name is the file's name, used in errors. When cat is not nil,
-// every model must be in it.
+// inclusive. name is the file's name, used in errors and in each
+// entitlement's Source ("NAME record N"). When cat is not nil, every model
+// must be in it.
 //
 // Decoding is strict and all or nothing: unknown or repeated fields, wrong
 // types, invalid values, invalid UTF-8 and input larger than
@@ -91,6 +92,7 @@ func DecodeEntitlements(data []byte, name string, cat *Catalog) ([]Entitlement, 
 			}
 			ids[e.ID] = rec
 		}
+		e.Source = fmt.Sprintf("%s record %d", name, rec)
 		out = append(out, e)
 	}
 	if _, err := dec.Token(); err != nil { // the closing ']'

@@ -36,9 +36,9 @@ func TestLoadEntitlements(t *testing.T) {
 	}
 	want := []sam.Entitlement{
 		{ID: "PO-1", Model: "Aha! Roadmaps", Profile: "acme", Rights: 25, UnitCost: dec("59"), Currency: "USD", Period: sam.Monthly,
-			Start: sam.Date{Year: 2026, Month: 1, Day: 1}, End: sam.Date{Year: 2026, Month: 12, Day: 31}, CostCenter: "R&D"},
-		{Model: "Aha! Develop", Unlimited: true, Start: sam.Date{Year: 2025, Month: 7, Day: 1}},
-		{Model: "Aha! Develop", Start: sam.Date{Year: 2025, Month: 7, Day: 1}},
+			Start: sam.Date{Year: 2026, Month: 1, Day: 1}, End: sam.Date{Year: 2026, Month: 12, Day: 31}, CostCenter: "R&D", Source: "entitlements.json record 1"},
+		{Model: "Aha! Develop", Unlimited: true, Start: sam.Date{Year: 2025, Month: 7, Day: 1}, Source: "entitlements.json record 2"},
+		{Model: "Aha! Develop", Start: sam.Date{Year: 2025, Month: 7, Day: 1}, Source: "entitlements.json record 3"},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("entitlements (-want +got):\n%s", d)
@@ -155,7 +155,8 @@ func FuzzLoadEntitlements(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := sam.DecodeEntitlements(b, "again.json", cat)
+		// The same name: Source ("fuzz.json record N") is not in the JSON.
+		again, err := sam.DecodeEntitlements(b, "fuzz.json", cat)
 		if err != nil {
 			t.Fatalf("re-reading %s: %v", b, err)
 		}
