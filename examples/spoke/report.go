@@ -88,11 +88,20 @@ type protected struct {
 }
 
 type position struct {
-	Profile          string     `json:"profile,omitempty"`
-	Model            string     `json:"model"`
-	RightsOwned      int64      `json:"rights_owned"`
-	Unlimited        bool       `json:"unlimited"`
-	RightsUsed       int64      `json:"rights_used"`
+	Profile     string `json:"profile,omitempty"`
+	Model       string `json:"model"`
+	RightsOwned int64  `json:"rights_owned"`
+	Unlimited   bool   `json:"unlimited"`
+	// SharedRights is, on a profile's row of a -config run, the pool of
+	// company-wide rights (-entitlements) every profile draws on: not in
+	// the row's rights_owned, counted once in the totals' rights_owned.
+	// 0 otherwise.
+	SharedRights int64 `json:"shared_rights"`
+	RightsUsed   int64 `json:"rights_used"`
+	// RightsCovered counts the people of rights_used covered by an
+	// unlimited entitlement, who need no right: available is
+	// rights_owned − (rights_used − rights_covered).
+	RightsCovered    int64      `json:"rights_covered"`
 	Available        int64      `json:"available"`
 	RightsNeeded     int64      `json:"rights_needed"`
 	Status           sam.Status `json:"status"`
@@ -172,8 +181,8 @@ func positions(ps []sam.Position) []position {
 		p = reconcile.RoundPosition(p)
 		places := sam.CurrencyMinorUnits(p.Currency)
 		q := position{
-			Profile: p.Profile, Model: p.Model, RightsOwned: p.RightsOwned, Unlimited: p.Unlimited,
-			RightsUsed: p.RightsUsed, Available: p.Available, RightsNeeded: p.RightsNeeded, Status: p.Status,
+			Profile: p.Profile, Model: p.Model, RightsOwned: p.RightsOwned, Unlimited: p.Unlimited, SharedRights: p.SharedRights,
+			RightsUsed: p.RightsUsed, RightsCovered: p.RightsCovered, Available: p.Available, RightsNeeded: p.RightsNeeded, Status: p.Status,
 			PricePerRight: decPtr(p.PricePerRight, places), TrueUpCost: decPtr(p.TrueUpCost, places),
 			OverLicensedCost: decPtr(p.OverLicensedCost, places), PotentialSavings: decPtr(p.PotentialSavings, places),
 			Assigned: p.Assigned, Stale: p.Stale, PercentUnused: decPtr(p.PercentUnused, 2), Spread: p.Spread,
