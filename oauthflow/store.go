@@ -54,6 +54,20 @@ func (e *TokenFileError) Error() string {
 	return "oauthflow: token file " + e.Path + " " + e.Reason + "; run " + ConnectCommand + " to store a new token"
 }
 
+// TokenPathError means a token file cannot be written where its path says:
+// the path is a directory or names no file, or its directory cannot be
+// created or written. [FileStore.Save] and [FileStore.CheckWritable] return
+// it before anything is written.
+type TokenPathError struct {
+	Path   string // the token file as given
+	Reason string // "is a directory; give a file path such as /tmp/aha-token.json", ...
+}
+
+// Error names the path and what is wrong with it.
+func (e *TokenPathError) Error() string {
+	return "oauthflow: token file " + e.Path + " " + e.Reason
+}
+
 // DefaultTokenPath returns the default token file,
 // os.UserConfigDir()/samspoke/aha-token.json.
 func DefaultTokenPath() (string, error) {
@@ -61,7 +75,7 @@ func DefaultTokenPath() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("oauthflow: no default token file: %w", err)
 	}
-	return filepath.Join(dir, "samspoke", "aha-token.json"), nil
+	return filepath.Join(dir, "samspoke", defaultTokenName), nil
 }
 
 // FileStore is a [TokenStore] in one JSON file readable by its owner only
@@ -143,14 +157,79 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// checkTarget refuses a Path that Save could not replace with a file: an
+// empty one, one ending in a separator, an existing directory or another
+// non-regular file (a device, a FIFO, a socket). A missing file is fine.
+func (s *FileStore) checkTarget() error {
+	switch {
+	case s.Path == "":
+		return &TokenPathError{Path: `""`, Reason: "is empty; give a file path such as " + filepath.Join("DIR", defaultTokenName)}
+	case os.IsPathSeparator(s.Path[len(s.Path)-1]):
+		return &TokenPathError{Path: s.Path, Reason: "ends with a path separator; give a file path such as " + filepath.Join(s.Path, defaultTokenName)}
+	}
+	fi, err := os.Stat(s.Path)
+	switch {
+	case err != nil:
+		// Missing, or unreachable (its directory is a file or cannot be
+		// searched): creating the directory and the file says which.
+		return nil
+	case fi.IsDir():
+		return &TokenPathError{Path: s.Path, Reason: "is a directory; give a file path such as " + filepath.Join(s.Path, defaultTokenName)}
+	case !fi.Mode().IsRegular():
+		return &TokenPathError{Path: s.Path, Reason: "is not a regular file (" + fi.Mode().Type().String() + "); give the path of a regular file"}
+	}
+	return nil
+}
+
+// pathErrReason is err without the path a *fs.PathError repeats.
+func pathErrReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// defaultTokenName is the file name DefaultTokenPath uses, suggested when a
+// path names a directory.
+const defaultTokenName = "aha-token.json"
+
+// CheckWritable reports, without writing a token, whether Save can write
+// Path: it is not a directory or another non-regular file, its directory
+// exists or can be created (mode 0700), and a file can be created in that
+// directory (probed with a temporary file, removed at once). Call it before
+// asking a user to authorize, so that a bad path does not waste the
+// authorization. Its errors are [*TokenPathError]s.
+func (s *FileStore) CheckWritable() error {
+	if err := s.checkTarget(); err != nil {
+		return err
+	}
+	dir := filepath.Dir(s.Path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return &TokenPathError{Path: s.Path, Reason: "cannot be written: its directory " + dir + " cannot be created: " + pathErrReason(err)}
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(s.Path)+".*.probe")
+	if err != nil {
+		return &TokenPathError{Path: s.Path, Reason: "cannot be written: no file can be created in " + dir + ": " + pathErrReason(err)}
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
 // Save writes t atomically: a temporary file in the same directory, written
-// with mode 0600, synced, then renamed over the token file.
+// with mode 0600, synced, then renamed over the token file. A Path that is a
+// directory, or otherwise no place for a file, is refused with a
+// [*TokenPathError] before anything is written.
 func (s *FileStore) Save(ctx context.Context, t *oauth2.Token) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if t == nil || t.AccessToken == "" {
 		return errors.New("oauthflow: refusing to save a token without an access token")
+	}
+	if err := s.checkTarget(); err != nil {
+		return err
 	}
 	ft := fileToken{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken}
 	if !t.Expiry.IsZero() {
@@ -165,7 +244,7 @@ func (s *FileStore) Save(ctx context.Context, t *oauth2.Token) error {
 
 	dir := filepath.Dir(s.Path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("oauthflow: create token directory: %w", err)
+		return &TokenPathError{Path: s.Path, Reason: "cannot be written: its directory " + dir + " cannot be created: " + pathErrReason(err)}
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.Path)+".*.tmp")
 	if err != nil {

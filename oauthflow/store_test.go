@@ -3,6 +3,7 @@ package oauthflow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,5 +164,101 @@ func TestDefaultTokenPath(t *testing.T) {
 	dir, _ := os.UserConfigDir()
 	if want := filepath.Join(dir, "samspoke", "aha-token.json"); p != want {
 		t.Errorf("DefaultTokenPath() = %q; want %q", p, want)
+	}
+}
+
+// TestFileStoreRefusesDirectoryTarget: a token path that names a directory
+// (say -token-file /tmp) is refused by Save and CheckWritable with a
+// *TokenPathError naming it, and nothing is written, not even a temporary
+// file beside it.
+func TestFileStoreRefusesDirectoryTarget(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "tokens")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := &oauthflow.FileStore{Path: dir}
+	for name, err := range map[string]error{
+		"Save":          s.Save(t.Context(), &oauth2.Token{AccessToken: randomSecret(t)}),
+		"CheckWritable": s.CheckWritable(),
+	} {
+		var pe *oauthflow.TokenPathError
+		if !errors.As(err, &pe) || pe.Path != dir {
+			t.Fatalf("%s = %v; want *TokenPathError for %s", name, err, dir)
+		}
+		want := "oauthflow: token file " + dir + " is a directory; give a file path such as " + filepath.Join(dir, "aha-token.json")
+		if err.Error() != want {
+			t.Errorf("%s error = %q; want %q", name, err, want)
+		}
+	}
+	for _, d := range []string{parent, dir} {
+		if entries, _ := os.ReadDir(d); len(entries) != map[string]int{parent: 1, dir: 0}[d] {
+			t.Errorf("%s holds %d entries after the refusals; want nothing written", d, len(entries))
+		}
+	}
+}
+
+func TestFileStoreCheckWritable(t *testing.T) {
+	t.Run("missing directories are created 0700, nothing left behind", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "a", "b", "aha-token.json")
+		if err := (&oauthflow.FileStore{Path: path}).CheckWritable(); err != nil {
+			t.Fatal(err)
+		}
+		di, err := os.Stat(filepath.Dir(path))
+		if err != nil || di.Mode().Perm() != 0o700 {
+			t.Fatalf("directory: %v, %v; want mode 0700", di, err)
+		}
+		if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 0 {
+			t.Errorf("the probe left %d entries", len(entries))
+		}
+	})
+	t.Run("existing token file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "tok.json")
+		if err := os.WriteFile(path, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := (&oauthflow.FileStore{Path: path}).CheckWritable(); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "{}" {
+			t.Errorf("CheckWritable changed the file: %q", b)
+		}
+	})
+	base := t.TempDir()
+	file := filepath.Join(base, "plain")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, path, want string }{
+		{"parent is a file", filepath.Join(file, "tok.json"), "cannot be written: its directory " + file + " cannot be created: not a directory"},
+		{"trailing separator", base + "/new/", "ends with a path separator; give a file path such as " + filepath.Join(base, "new", "aha-token.json")},
+		{"empty", "", `"" is empty`},
+		{"device", os.DevNull, "is not a regular file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := (&oauthflow.FileStore{Path: tt.path}).CheckWritable()
+			var pe *oauthflow.TokenPathError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("CheckWritable(%q) = %v; want *TokenPathError containing %q", tt.path, err, tt.want)
+			}
+			if err := (&oauthflow.FileStore{Path: tt.path}).Save(t.Context(), &oauth2.Token{AccessToken: "x"}); !errors.As(err, &pe) {
+				t.Errorf("Save(%q) = %v; want *TokenPathError", tt.path, err)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(base, "new")); err == nil {
+		t.Error("a path with a trailing separator created a directory")
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		t.Run("read-only directory", func(t *testing.T) {
+			ro := filepath.Join(t.TempDir(), "ro")
+			if err := os.Mkdir(ro, 0o500); err != nil {
+				t.Fatal(err)
+			}
+			err := (&oauthflow.FileStore{Path: filepath.Join(ro, "tok.json")}).CheckWritable()
+			if !strings.Contains(fmt.Sprint(err), "cannot be written: no file can be created in "+ro) {
+				t.Fatalf("CheckWritable = %v", err)
+			}
+		})
 	}
 }

@@ -19,11 +19,13 @@
 // It prints requests, 429s, wall time, the floor (the least time Aha!'s
 // limits allow for the fewest requests a download can make,
 // 1 + ceil(U/200) + ceil(A/200), plus one latency), the ratio of the
-// download to the floor, and the peak heap.
+// download to the floor, and the peak heap. On standard error it says
+// which size and client it is measuring, as each starts.
 //
-// Usage:
+// Usage (a little over 2 minutes: the naive client is cut after -naive-max,
+// 20 s, per size):
 //
-//	go run ./examples/bench -users 1000,10000,50000
+//	go run ./examples/bench -users 1000,10000,50000 -naive-max 20s
 package main
 
 import (
@@ -81,14 +83,14 @@ func main() {
 	flag.DurationVar(&cfg.latency, "latency", 50*time.Millisecond, "simulated latency per request, in real time (the fake delays latency/scale)")
 	flag.Float64Var(&cfg.scale, "scale", 2, "time scale: the rate-limit windows run this many times faster")
 	flag.BoolVar(&cfg.naive, "naive", true, "also run the naive baseline")
-	flag.DurationVar(&cfg.naiveMax, "naive-max", time.Minute, "stop the naive baseline after this long and extrapolate its time")
+	flag.DurationVar(&cfg.naiveMax, "naive-max", 20*time.Second, "stop the naive baseline after this long (per size) and extrapolate its time")
 	serveFlag := flag.Bool("serve", false, "internal: host the fake account for one -users size (the bench runs itself with it)")
 	flag.Usage = func() {
 		fmt.Fprint(flag.CommandLine.Output(), `bench measures samspoke's Aha! download and job against a fake account with
 Aha!'s rate limits and a simulated latency, side by side with a naive client.
 
 Examples:
-  go run ./examples/bench -users 1000,10000,50000
+  go run ./examples/bench -users 1000,10000,50000 -naive-max 20s   # a little over 2 minutes
   go run ./examples/bench -users 10000 -audits 5 -naive=false
 
 Flags:
@@ -119,7 +121,7 @@ Flags:
 		}
 		return
 	}
-	if err := run(context.Background(), os.Stdout, cfg); err != nil {
+	if err := run(context.Background(), os.Stdout, os.Stderr, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -142,7 +144,9 @@ type result struct {
 	maxInFlight int64
 }
 
-func run(ctx context.Context, out io.Writer, cfg config) error {
+// run measures every size, printing the table to out and, as each size and
+// client starts, a progress line to progress.
+func run(ctx context.Context, out, progress io.Writer, cfg config) error {
 	fmt.Fprintf(out, "Aha! limits %d/s and %d/min and latency %v, all on a clock %g× faster (times below are on that clock); %s, %d CPUs\n\n",
 		perSecond, perMinute, cfg.latency, cfg.scale, runtime.Version(), runtime.NumCPU())
 	// A minimum cell width keeps the columns aligned from one account size
@@ -152,7 +156,7 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 	var missed []string
 	for _, u := range cfg.users {
 		a := int(float64(u) * cfg.auditsRatio)
-		rs, err := measure(ctx, cfg, u, a)
+		rs, err := measure(ctx, cfg, u, a, progress)
 		if err != nil {
 			return err
 		}
@@ -164,14 +168,22 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 			if r.estimated {
 				est = "~"
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s%d\t%d\t%d\t%s%.2fs\t%.2fs\t%s%.2f\t%s%.2fs\t%.1f MB\t%.1f MB\t%.0f MB\t%d\t\n",
-				r.client, r.users, r.audits, est, r.requests, budget(r.users, r.audits), r.limited,
+			// The budget is samspoke's target; the naive client has none.
+			bud := "—"
+			if r.client == "samspoke" {
+				bud = strconv.Itoa(budget(r.users, r.audits))
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s%d\t%s\t%d\t%s%.2fs\t%.2fs\t%s%.2f\t%s%.2fs\t%.1f MB\t%.1f MB\t%.0f MB\t%d\t\n",
+				r.client, r.users, r.audits, est, r.requests, bud, r.limited,
 				est, r.download.Seconds(), r.floor.Seconds(), est, float64(r.download)/float64(r.floor),
 				est, r.job.Seconds(), float64(r.peakHeap)/1e6, float64(r.retained)/1e6, float64(r.allocated)/1e6, r.maxInFlight)
 		}
 		tw.Flush()
 	}
-	fmt.Fprintln(out, "\nbudget = ceil(U/200)+ceil(A/200)+5; floor = least time Aha!'s limits allow for 1+ceil(U/200)+ceil(A/200) requests, plus one latency;")
+	fmt.Fprintln(out, "\nbudget = samspoke's target, ceil(U/200)+ceil(A/200)+5 requests (— for the naive client, which has none);")
+	fmt.Fprintln(out, "floor = least time Aha!'s limits allow for 1+ceil(U/200)+ceil(A/200) requests, plus one latency;")
+	fmt.Fprintln(out, "in flight = most requests the fake account was serving at once (samspoke reads users and audits side by side;")
+	fmt.Fprintln(out, "the naive client one at a time);")
 	fmt.Fprintln(out, "heap is this process's only (the fake runs in a child process): peak = most heap held by objects (live + not yet swept)")
 	fmt.Fprintln(out, "during the run above the heap before it; retained = live heap after a GC at the end, result still held;")
 	fmt.Fprintln(out, "allocated = bytes allocated during the run (naive: the part run); ~ = extrapolated.")
@@ -236,7 +248,8 @@ func floor(n int, scale float64, latency time.Duration) time.Duration {
 	return time.Duration(starts[n-1]/scale*float64(time.Second)) + latency
 }
 
-func measure(ctx context.Context, cfg config, users, audits int) ([]result, error) {
+func measure(ctx context.Context, cfg config, users, audits int, progress io.Writer) ([]result, error) {
+	fmt.Fprintf(progress, "bench: %d users, %d audits: samspoke ...\n", users, audits)
 	srv, err := startFake(ctx, cfg, users)
 	if err != nil {
 		return nil, err
@@ -293,7 +306,9 @@ func measure(ctx context.Context, cfg config, users, audits int) ([]result, erro
 	if !cfg.naive {
 		return out, nil
 	}
-	time.Sleep(time.Duration(float64(time.Minute) / cfg.scale)) // let the server's windows empty
+	fmt.Fprintf(progress, "bench: %d users, %d audits: naive client (cut after %s) ...\n", users, audits, cfg.naiveMax)
+	// reset also empties the server's rate-limit windows: the naive client
+	// starts with Aha!'s whole allowance, as samspoke did.
 	if err := srv.reset(); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,9 @@
 // from the environment, never from a flag, and is never printed.
 //
 // Exit status: 0 connected as an account administrator; 1 failure (including
-// a connected user who is not an administrator); 2 usage error.
+// a connected user who is not an administrator); 2 usage error, including a
+// -token-file that cannot be written (a directory, a directory that cannot be
+// created), found before the browser is involved.
 package main
 
 import (
@@ -133,6 +135,16 @@ func connect(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		*tokenFile = p
 	}
+	// Check where the token goes before the user authorizes: a bad path
+	// found after the browser said "connected" wastes the authorization.
+	store := &oauthflow.FileStore{Path: *tokenFile}
+	if err := store.CheckWritable(); err != nil {
+		var pe *oauthflow.TokenPathError
+		if errors.As(err, &pe) {
+			return &usageError{"-token-file: token file " + pe.Path + " " + pe.Reason}
+		}
+		return &usageError{"-token-file: " + err.Error()}
+	}
 
 	// Listen before printing the URL, so an early redirect is not refused.
 	l, err := oauthflow.ListenLoopback(ctx, *redirect, *timeout)
@@ -152,7 +164,6 @@ func connect(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	store := &oauthflow.FileStore{Path: *tokenFile}
 	if err := store.Save(ctx, tok); err != nil {
 		return err
 	}

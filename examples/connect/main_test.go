@@ -303,3 +303,54 @@ func TestConnectIgnoresStaleCallback(t *testing.T) {
 	}
 	assertNoSecrets(t, srv, result{stdout: stdout.String(), stderr: stderr.String()})
 }
+
+// TestConnectTokenFileCheckedFirst: a -token-file that cannot be written is a
+// usage error (exit 2, one line naming the path) before any URL is printed,
+// so the user never authorizes in the browser for nothing, and nothing is
+// written beside it (the tester's -token-file /tmp wrote a temporary file
+// in / and failed only after the browser said "connected").
+func TestConnectTokenFileCheckedFirst(t *testing.T) {
+	srv := oauthflowtest.NewServer()
+	defer srv.Close()
+	base := t.TempDir()
+	dir := filepath.Join(base, "dir")
+	file := filepath.Join(base, "file")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == "AHA_CLIENT_SECRET" {
+			return srv.ClientSecret
+		}
+		return ""
+	}
+	for _, tt := range []struct{ name, path, want string }{
+		{"a directory", dir, "connect: -token-file: token file " + dir + " is a directory; give a file path such as " + filepath.Join(dir, "aha-token.json") + " (run with -h for usage)\n"},
+		{"under a file", filepath.Join(file, "tok.json"), "connect: -token-file: token file " + filepath.Join(file, "tok.json") + " cannot be written: its directory " + file + " cannot be created: not a directory (run with -h for usage)\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := []string{"-aha-url", srv.URL, "-client-id", srv.ClientID,
+				"-redirect", "http://127.0.0.1:0/callback", "-token-file", tt.path, "-timeout", "5s"}
+			code := run(t.Context(), args, env, &stdout, &stderr)
+			if code != 2 || stderr.String() != tt.want {
+				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr.String(), tt.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("the flow started before the check: %q", stdout.String())
+			}
+			if entries, _ := os.ReadDir(base); len(entries) != 2 {
+				t.Errorf("%s holds %d entries; want only dir and file", base, len(entries))
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("%s holds %d entries; want none", dir, len(entries))
+			}
+		})
+	}
+	if n := srv.Exchanges(); n != 0 {
+		t.Errorf("exchanges = %d; want 0", n)
+	}
+}
