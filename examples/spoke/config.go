@@ -24,6 +24,15 @@ type accountSpec struct {
 	protect      []string
 }
 
+// profile is the account's profile name: its own, or derived from its URL
+// (as the connection names it).
+func (s *accountSpec) profile() string {
+	if s.name != "" {
+		return s.name
+	}
+	return profileName(s.url)
+}
+
 // configProfile is one profile in a -config file, as written.
 type configProfile struct {
 	Name         string   `json:"name"`

@@ -115,7 +115,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.inactiveDays, "inactive-days", sam.DefaultThresholdDays, "the reclamation rule's threshold: days without activity")
 	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought (default: none; the demo's own for the demo)")
 	fs.StringVar(&o.format, "format", "text", "the report format: text, json, csv (one file per table, needs -o DIR) or html (one self-contained page)")
-	fs.StringVar(&o.out, "o", "", "write the report to this file: a new or regular file is replaced atomically, keeping its permissions; a device, FIFO or /dev/stdout is written in place (for -format csv: this directory, created if missing) (default: standard output)")
+	fs.StringVar(&o.out, "o", "", "write the report to this file: a new or regular file is replaced atomically, keeping its permissions; a device, FIFO or /dev/stdout is written in place (for -format csv: this directory, created if missing); never an input or the journal (default: standard output)")
 	fs.StringVar(&o.config, "config", "", "a JSON file listing several accounts (profiles) to report on together, e.g. accounts.json; replaces -aha-url (default: one account, from the flags)")
 	fs.BoolVar(&o.reclaim, "reclaim", false, "apply the plan: disable the candidates' users in Aha! (default: a dry run that changes nothing)")
 	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run (per profile with -config); a larger plan applies none (0 lifts the cap)")
@@ -234,13 +234,45 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		}
 		o.demo = false
 		o.accounts = accts
-		return o, nil
+	} else {
+		o.accounts = []accountSpec{{
+			name: o.profile, url: o.ahaURL, tokenEnv: "AHA_TOKEN", tokenFile: o.tokenFile,
+			inactiveDays: o.inactiveDays, entitlements: o.entitlements,
+		}}
 	}
-	o.accounts = []accountSpec{{
-		name: o.profile, url: o.ahaURL, tokenEnv: "AHA_TOKEN", tokenFile: o.tokenFile,
-		inactiveDays: o.inactiveDays, entitlements: o.entitlements,
-	}}
+	// The report must not overwrite what the run reads or journals.
+	if o.out != "" {
+		if err := checkOutputClash(o.out, o.format, o.runFiles()); err != nil {
+			return nil, &usageError{msg: err.Error()}
+		}
+	}
 	return o, nil
+}
+
+// runFiles lists the files the run reads, or writes besides the report:
+// the inputs, the token files (a refreshed token is saved there) and the
+// reclaim journals, each with the setting that names it.
+func (o *options) runFiles() []runFile {
+	files := []runFile{
+		{"-config", o.config}, {"-entitlements", o.entitlements},
+		{"-protect-file", o.protectFile}, {"-token-file", o.tokenFile},
+	}
+	if o.journal != "" {
+		files = append(files, runFile{"-journal", o.journal})
+	}
+	for _, a := range o.accounts {
+		label := ""
+		if o.multi() {
+			label = fmt.Sprintf("profile %q: ", a.name)
+			files = append(files, runFile{label + "token_file", a.tokenFile}, runFile{label + "entitlements", a.entitlements})
+		}
+		if o.journal == "" && a.url != "" {
+			if p, err := defaultJournal(a.profile()); err == nil {
+				files = append(files, runFile{label + "the default reclaim journal", p})
+			}
+		}
+	}
+	return files
 }
 
 // accountURL validates -aha-url: https, or http only for a loopback host.

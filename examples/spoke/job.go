@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -321,6 +322,33 @@ func (j *job) applied() bool {
 		}
 	}
 	return false
+}
+
+// reclaimedNote says, for an error that comes after a reclaim ran, what
+// the reclaim did and where it is journaled, so that the user knows
+// Aha! was changed and does not run it again blindly; "" when no reclaim
+// ran.
+func (j *job) reclaimedNote() string {
+	if !j.applied() {
+		return ""
+	}
+	var c reclaim.Counts
+	var journals []string
+	for _, a := range j.accts {
+		if a.applied == nil {
+			continue
+		}
+		c.Applied += a.applied.Counts.Applied
+		c.AlreadyApplied += a.applied.Counts.AlreadyApplied
+		c.Canceled += a.applied.Counts.Canceled
+		c.Failed += a.applied.Counts.Failed
+		c.SkippedCap += a.applied.Counts.SkippedCap
+		if !slices.Contains(journals, a.journal) {
+			journals = append(journals, a.journal)
+		}
+	}
+	return fmt.Sprintf("; but the reclaim ran: %d actions applied in Aha! (%d already applied, %d canceled, %d failed, %d over the cap) and journaled in %s: a new run does not repeat them; run without -reclaim to report on the account as it is now",
+		c.Applied, c.AlreadyApplied, c.Canceled, c.Failed, c.SkippedCap, strings.Join(journals, ", "))
 }
 
 // failedActions counts the failed reclaim actions of every account.
@@ -633,16 +661,27 @@ func (j *job) journalPath(a *account) (string, error) {
 		a.journal = filepath.Join(dir, "journal.jsonl")
 		return a.journal, nil
 	}
-	dir, err := os.UserConfigDir()
+	path, err := defaultJournal(a.name())
 	if err != nil {
 		return "", usagef("no default journal location (%v): pass -journal FILE", err)
 	}
-	dir = filepath.Join(dir, "samspoke")
+	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", &runError{msg: fmt.Sprintf("creating %s for the journal: %v (or pass -journal FILE)", dir, err), err: err}
 	}
-	a.journal = filepath.Join(dir, "journal-"+a.name()+".jsonl")
+	a.journal = path
 	return a.journal, nil
+}
+
+// defaultJournal is the journal of the profile name of a real account when
+// no -journal is given: samspoke/journal-NAME.jsonl in the user's config
+// directory.
+func defaultJournal(name string) (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "samspoke", "journal-"+name+".jsonl"), nil
 }
 
 // loadEntitlements reads the account's entitlements file (in a -config run,

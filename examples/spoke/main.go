@@ -85,7 +85,10 @@ func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
 	}
 
 	if err := writeReport(o, stdout, buildReport(j)); err != nil {
-		fmt.Fprintf(e.stderr, "spoke: writing the report: %v\n", err)
+		fmt.Fprintf(e.stderr, "spoke: writing the report: %v%s\n", err, j.reclaimedNote())
+		if runErr != nil {
+			fmt.Fprintf(e.stderr, "spoke: %v\n", runErr)
+		}
 		return 1
 	}
 	if runErr != nil {
