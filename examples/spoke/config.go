@@ -137,8 +137,11 @@ func parseConfig(data []byte, path string, defaultDays int) ([]accountSpec, erro
 			return nil, usagef("%s: inactive_days %d is out of range: want 1 to 3650", where, p.InactiveDays)
 		}
 		var protect []string
-		for _, x := range p.Protect {
+		for k, x := range p.Protect {
 			if x = strings.TrimSpace(x); x != "" {
+				if msg := protectEntryProblem(x); msg != "" {
+					return nil, usagef("%s: protect entry %d %q %s", where, k+1, truncate(x, 60), msg)
+				}
 				protect = append(protect, x)
 			}
 		}

@@ -301,6 +301,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "both credentials", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T","token_file":"t.json"}]`, code: 2, want: "not both"},
 		{name: "token as env name", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"abc-123-secret"}]`, code: 2, want: "not an environment variable name"},
 		{name: "plain http", config: `[{"name":"x","aha_url":"http://acme.aha.io","token_env":"T"}]`, code: 2, want: "plain http"},
+		{name: "protect entry not an email", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T","protect":["ceo@x.com","not an email"]}]`, code: 2, want: `protect entry 2 "not an email"`},
 		{name: "threshold", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T","inactive_days":9999}]`, code: 2, want: "inactive_days 9999"},
 		{name: "missing entitlements", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T","entitlements":"nope.json"}]`, vars: map[string]string{"T": "x"}, code: 2, want: "nope.json"},
 		{name: "unset token variable", vars: map[string]string{}, code: 2, want: `profile "alpha": no credential`},

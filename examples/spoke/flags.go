@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,9 +8,9 @@ import (
 	"math"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/samspoke/samspoke/sam"
 )
@@ -119,8 +117,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.config, "config", "", "a JSON file listing several accounts (profiles) to report on together, e.g. accounts.json; replaces -aha-url (default: one account, from the flags)")
 	fs.BoolVar(&o.reclaim, "reclaim", false, "apply the plan: disable the candidates' users in Aha! (default: a dry run that changes nothing)")
 	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run (per profile with -config); a larger plan applies none (0 lifts the cap)")
-	fs.StringVar(&protect, "protect", "", "comma-separated emails or user ids never to reclaim, in every account (default: none)")
-	fs.StringVar(&o.protectFile, "protect-file", "", "a file of emails or user ids never to reclaim, one per line (# starts a comment) (default: none)")
+	fs.StringVar(&protect, "protect", "", "comma-separated emails or Aha! user ids (digits) never to reclaim, in every account; anything else is refused (default: none)")
+	fs.StringVar(&o.protectFile, "protect-file", "", "a file of emails or user ids never to reclaim, one per line (# starts a comment), checked like -protect; UTF-8, at most 8 MiB (default: none)")
 	fs.StringVar(&o.journal, "journal", "", "the reclaim journal (JSON lines); a killed run resumes from it (default: samspoke/journal-PROFILE.jsonl in the user's config directory; a temporary file for the demo)")
 	fs.StringVar(&mode, "reclaim-mode", string(sam.ReclaimDisable), "how a seat is reclaimed: disable (the user) or downgrade (workspace roles to viewer, for plans where viewers are free)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed (default: none)")
@@ -203,11 +201,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if o.reclaimMode != sam.ReclaimDisable && o.reclaimMode != sam.ReclaimDowngrade {
 		return nil, usagef("-reclaim-mode %q is not supported: want disable or downgrade", mode)
 	}
-	for _, p := range strings.Split(protect, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			o.protect = append(o.protect, p)
-		}
+	list, err := parseProtectList(protect)
+	if err != nil {
+		return nil, err
 	}
+	o.protect = list
 	if o.protectFile != "" {
 		list, err := readProtectFile(o.protectFile)
 		if err != nil {
@@ -321,39 +319,13 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// readProtectFile reads one email or id per line; blank lines and # comments
-// are ignored.
-func readProtectFile(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, usagef("-protect-file: %v", err)
-	}
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		if strings.ContainsAny(line, " \t,;") {
-			return nil, usagef("%s: line %d: %q is not one email or user id (list one per line)", path, n, truncate(line, 60))
-		}
-		out = append(out, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, usagef("%s: %v", path, err)
-	}
-	return out, nil
-}
-
+// truncate cuts s to at most n bytes, on a rune boundary, marking the cut.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

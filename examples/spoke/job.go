@@ -517,13 +517,9 @@ func (j *job) checkProtect() {
 	for i, a := range j.accts {
 		all[i] = a.prof.Users
 	}
-	for _, x := range unmatchedProtect(j.o.protect, all...) {
-		j.warns = append(j.warns, protectWarning("", x, "-protect or -protect-file"))
-	}
+	j.warns = append(j.warns, protectWarnings("", unmatchedProtect(j.o.protect, all...), "-protect or -protect-file")...)
 	for _, a := range j.accts {
-		for _, x := range unmatchedProtect(a.spec.protect, a.prof.Users) {
-			a.warns = append(a.warns, protectWarning(a.name(), x, "the config's protect list"))
-		}
+		a.warns = append(a.warns, protectWarnings(a.name(), unmatchedProtect(a.spec.protect, a.prof.Users), "the config's protect list")...)
 	}
 }
 
