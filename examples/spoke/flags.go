@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/samspoke/samspoke/aha"
 	"github.com/samspoke/samspoke/sam"
 )
 
@@ -32,6 +33,16 @@ const (
 // nowTolerance is how far -now may be from the clock in a -reclaim run:
 // a reclaim acts on the account as it is now.
 const nowTolerance = 10 * time.Minute
+
+// The client-side rates -rate and -rate-per-minute accept: at most what
+// Aha! allows, and at least enough for a run to make visible progress (a
+// slower one looks hung).
+const (
+	minPerSecond = 1
+	maxPerSecond = 20
+	minPerMinute = 10
+	maxPerMinute = 300
+)
 
 // options is the parsed command line.
 type options struct {
@@ -124,8 +135,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed (default: none)")
 	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted) (default: off)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report and errors (default: off)")
-	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side request rate per second, at most 20; 0 means the default (default 18, below Aha!'s 20)")
-	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute, at most 300; 0 means the default (default 280, below Aha!'s 300)")
+	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side requests per second, 1 to 20 (Aha!'s limit); 0 means the default (default 18)")
+	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute, 10 to 300 (Aha!'s limit); 0 means the default (default 280)")
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -213,11 +224,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		}
 		o.protect = append(o.protect, list...)
 	}
-	if math.IsNaN(o.requestsPerS) || o.requestsPerS < 0 || o.requestsPerS > 20 {
-		return nil, usagef("-rate %v is out of range: want at most Aha!'s 20 a second (0: the default, 18)", o.requestsPerS)
+	if r := o.requestsPerS; r != 0 && (math.IsNaN(r) || r < minPerSecond || r > maxPerSecond) {
+		return nil, usagef("-rate %v is out of range: want %d to %d requests a second (Aha! allows %d), or 0 for the default %d",
+			r, minPerSecond, maxPerSecond, maxPerSecond, aha.DefaultPerSecond)
 	}
-	if o.requestsPerMn < 0 || o.requestsPerMn > 300 {
-		return nil, usagef("-rate-per-minute %d is out of range: want at most Aha!'s 300 a minute (0: the default, 280)", o.requestsPerMn)
+	if r := o.requestsPerMn; r != 0 && (r < minPerMinute || r > maxPerMinute) {
+		return nil, usagef("-rate-per-minute %d is out of range: want %d to %d requests a minute (Aha! allows %d), or 0 for the default %d",
+			r, minPerMinute, maxPerMinute, maxPerMinute, aha.DefaultPerMinute)
 	}
 	if o.verbose && o.quiet {
 		return nil, usagef("-v and -quiet contradict each other: choose one")

@@ -63,8 +63,16 @@ func TestFlagValues(t *testing.T) {
 		{[]string{"-rate", "20.5"}, "-rate"},
 		{[]string{"-rate", "0"}, ""},
 		{[]string{"-rate", "20"}, ""},
-		{[]string{"-rate", "0.5"}, ""},
-		{[]string{"-rate-per-minute", "-1"}, "0: the default"},
+		{[]string{"-rate", "1"}, ""},
+		{[]string{"-rate", "2.5"}, ""},
+		{[]string{"-rate", "0.5"}, "want 1 to 20 requests a second"},
+		{[]string{"-rate", "0.001"}, "want 1 to 20 requests a second"},
+		{[]string{"-rate-per-minute", "-1"}, "want 10 to 300 requests a minute (Aha! allows 300), or 0 for the default 280"},
+		{[]string{"-rate-per-minute", "9"}, "want 10 to 300"},
+		{[]string{"-rate-per-minute", "301"}, "want 10 to 300"},
+		{[]string{"-rate-per-minute", "10"}, ""},
+		{[]string{"-rate-per-minute", "300"}, ""},
+		{[]string{"-rate-per-minute", "0"}, ""},
 	}
 	for _, tt := range tests {
 		_, err := parseFlags(tt.args, func(string) string { return "" }, nil)
@@ -76,9 +84,10 @@ func TestFlagValues(t *testing.T) {
 			t.Errorf("%q: error %v, want a usage error saying %q", tt.args, err, tt.want)
 		}
 	}
-	// The message for -rate says what 0 means rather than refusing it.
+	// The message for -rate says the range and what 0 means, not
+	// "at most" alone for a value below the range.
 	_, err := parseFlags([]string{"-rate", "-1"}, func(string) string { return "" }, nil)
-	if err == nil || strings.Contains(err.Error(), "more than 0") || !strings.Contains(err.Error(), "0: the default") {
+	if err == nil || err.Error() != "-rate -1 is out of range: want 1 to 20 requests a second (Aha! allows 20), or 0 for the default 18" {
 		t.Errorf("-rate -1: %v", err)
 	}
 }
