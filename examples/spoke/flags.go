@@ -8,11 +8,13 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/samspoke/samspoke/aha"
+	"github.com/samspoke/samspoke/oauthflow"
 	"github.com/samspoke/samspoke/sam"
 )
 
@@ -286,46 +288,56 @@ func (o *options) runFiles() []runFile {
 	return files
 }
 
-// accountURL validates -aha-url: https, or http only for a loopback host.
+// accountURL validates -aha-url and returns the account's URL.
 func accountURL(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	if !strings.Contains(s, "://") {
-		if strings.ContainsAny(s, "/?#@ ") {
-			return "", usagef("-aha-url %q is not an account URL such as https://acme.aha.io", raw)
+	u, msg := normalizeAccount(raw)
+	if msg != "" {
+		if strings.Contains(raw, "@") {
+			return "", usagef("-aha-url %s", msg) // never echo a password
 		}
-		if !strings.Contains(s, ".") {
-			s += ".aha.io"
-		}
-		s = "https://" + s
+		return "", usagef("-aha-url %q %s", raw, msg)
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", usagef("-aha-url %q is not an account URL such as https://acme.aha.io", redactURL(raw))
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "", usagef("-aha-url %q uses plain http: Aha! needs https (http is allowed only for loopback hosts such as 127.0.0.1)", raw)
-		}
-	default:
-		return "", usagef("-aha-url %q: scheme %q is not supported, use https", raw, u.Scheme)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	u.Path = strings.TrimSuffix(u.Path, "/api/v1")
-	return u.String(), nil
+	return u, nil
 }
 
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		u.User = url.User("REDACTED")
-		return u.String()
+// normalizeAccount checks an account URL (-aha-url, a config's aha_url)
+// and returns it as oauthflow.NormalizeAccountURL does for
+// examples/connect: scheme and lower-case host only ("ACME" is
+// https://acme.aha.io, so the profile and journal names agree), http only
+// for a loopback host; the API's base URL (…/api/v1) is taken for the
+// account. Otherwise it says what is wrong (never repeating the URL, which
+// may hold a password).
+func normalizeAccount(raw string) (string, string) {
+	s := strings.TrimSpace(raw)
+	if strings.Contains(s, "@") {
+		return "", "must not carry a user name or password: the token goes in the environment or a token file, never in the URL"
 	}
-	return raw
+	if u, err := url.Parse(s); err == nil && strings.Contains(s, "://") {
+		switch u.Scheme {
+		case "https":
+		case "http":
+			if !isLoopback(u.Hostname()) {
+				return "", "uses plain http: Aha! needs https (http is allowed only for loopback hosts such as 127.0.0.1)"
+			}
+		default:
+			return "", fmt.Sprintf("uses the scheme %q: use https", u.Scheme)
+		}
+	}
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "/"), "/api/v1")
+	u, err := oauthflow.NormalizeAccountURL(s)
+	if err != nil {
+		reason := err.Error()
+		var ce *oauthflow.ConfigError
+		if errors.As(err, &ce) {
+			reason = strings.TrimPrefix(ce.Reason, strconv.Quote(strings.TrimSpace(s))+": ")
+		}
+		return "", "is not an account URL such as https://acme.aha.io: " + reason
+	}
+	return u, ""
 }
 
 func isLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

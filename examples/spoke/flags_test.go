@@ -133,3 +133,44 @@ func TestREADMEFlagTable(t *testing.T) {
 		t.Errorf("README flag table vs -h (-h +README):\n%s", diff)
 	}
 }
+
+// TestAccountURL checks -aha-url's normalisation, the one of
+// examples/connect (oauthflow.NormalizeAccountURL): a lower-case host,
+// scheme and host only, the API's base URL taken for the account.
+func TestAccountURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"ACME":                         "https://acme.aha.io",
+		"acme":                         "https://acme.aha.io",
+		" Acme.EUW4.aha.io ":           "https://acme.euw4.aha.io",
+		"https://ACME.aha.io/":         "https://acme.aha.io",
+		"https://acme.aha.io/api/v1/":  "https://acme.aha.io",
+		"http://127.0.0.1:8080":        "http://127.0.0.1:8080",
+		"http://LOCALHOST:8080/api/v1": "http://localhost:8080",
+	} {
+		got, err := accountURL(in)
+		if err != nil || got != want {
+			t.Errorf("accountURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+		if err == nil && in == "ACME" && profileName(got) != "acme" {
+			t.Errorf("profile of %q: %q, want acme", in, profileName(got))
+		}
+	}
+	for in, want := range map[string]string{
+		"https://acme.aha.io/other": "scheme and host",
+		"http://acme.aha.io":        "plain http",
+		"ftp://acme.aha.io":         `scheme "ftp"`,
+		"acme_corp":                 "not a valid host name",
+		"user:s3cret@acme.aha.io":   "user name or password",
+		"https://u:s3cret@acme":     "user name or password",
+	} {
+		_, err := accountURL(in)
+		var ue *usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "-aha-url ") {
+			t.Errorf("accountURL(%q): %v; want a usage error saying %q", in, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("accountURL(%q): the password shows: %v", in, err)
+		}
+	}
+}
