@@ -749,6 +749,7 @@ func explain(what string, err error) error {
 	var rl *aha.RateLimitError
 	var lc *aha.ListChangedError
 	var re *oauthflow.ReauthorizeError
+	var te *oauthflow.TokenError
 	switch {
 	case errors.As(err, &re):
 		// Say why (the reason carries no secret), not aha's generic "could
@@ -757,6 +758,24 @@ func explain(what string, err error) error {
 		hint = "run " + oauthflow.ConnectCommand + " again to authorize this account"
 		if strings.Contains(re.Reason, "no OAuth application") {
 			hint = "the access token expired: refreshing it needs AHA_CLIENT_ID and AHA_CLIENT_SECRET (the OAuth app) in the environment; or run " + oauthflow.ConnectCommand + " again"
+		}
+	case errors.As(err, &te):
+		// oauthflow's text names the HTTP status and the OAuth error code
+		// (with Aha!'s description, redacted), never a secret.
+		detail := strings.TrimPrefix(strings.TrimPrefix(te.Error(), "oauthflow: could not "+te.Op), ": ")
+		shown = "refreshing the token file's access token failed"
+		if detail != "" {
+			shown += ": " + detail
+		}
+		switch {
+		case te.Code == "invalid_client" || te.Code == "unauthorized_client":
+			hint = "Aha! refused the OAuth application: check AHA_CLIENT_ID and AHA_CLIENT_SECRET (those of the application that authorized the token file), or run " + oauthflow.ConnectCommand + " again; nothing was changed in Aha!"
+		case te.StatusCode == 0:
+			hint = "Aha!'s token endpoint did not answer: check the account URL and the network, then run again; nothing was changed in Aha!"
+		case te.StatusCode >= 500:
+			hint = "Aha!'s token endpoint failed; run again later; nothing was changed in Aha!"
+		default:
+			hint = "Aha! would not refresh the token: run " + oauthflow.ConnectCommand + " again to authorize this account; nothing was changed in Aha!"
 		}
 	case errors.Is(err, aha.ErrUnauthorized):
 		hint = "Aha! refused the credential: check that AHA_TOKEN (or -token-file) holds a valid, unrevoked API key or OAuth token"
