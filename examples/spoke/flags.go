@@ -88,6 +88,7 @@ Credentials come from the environment, never from flags:
   AHA_TOKEN    an Aha! API key or OAuth access token of an account administrator
   AHA_URL      the account, like -aha-url
   AHA_CLIENT_ID, AHA_CLIENT_SECRET  the OAuth app, to refresh a -token-file token
+  AHA_REDIRECT_URI  the OAuth app's redirect URI, if not http://127.0.0.1:8400/callback
 
 Examples:
   go run ./examples/spoke
@@ -124,19 +125,19 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.profile, "profile", "", "the integration profile's name in the report and in the default journal's file name: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (default: the account's subdomain)")
 	fs.StringVar(&nowS, "now", "", "the evaluation time, RFC 3339, in the years 2000 to 2199, e.g. 2026-12-01T00:00:00Z; with -reclaim it must be within 10 minutes of the clock (default: now)")
 	fs.IntVar(&o.inactiveDays, "inactive-days", sam.DefaultThresholdDays, "the reclamation rule's threshold: days without activity")
-	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought (default: none; the demo's own for the demo)")
+	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought, at most 8 MiB (default: none; the demo's own for the demo)")
 	fs.StringVar(&o.format, "format", "text", "the report format: text, json, csv (one file per table, needs -o DIR) or html (one self-contained page)")
 	fs.StringVar(&o.out, "o", "", "write the report to this file: a new or regular file is replaced atomically, keeping its permissions; a device, FIFO or /dev/stdout is written in place (for -format csv: this directory, created if missing); never an input or the journal (default: standard output)")
 	fs.StringVar(&o.config, "config", "", "a JSON file listing several accounts (profiles) to report on together, e.g. accounts.json; replaces -aha-url (default: one account, from the flags)")
 	fs.BoolVar(&o.reclaim, "reclaim", false, "apply the plan: disable the candidates' users in Aha! (default: a dry run that changes nothing)")
-	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run (per profile with -config); a larger plan applies none (0 lifts the cap)")
+	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run (per profile with -config); a larger plan applies none, reports them as skipped_cap and exits 0 (0 lifts the cap)")
 	fs.StringVar(&protect, "protect", "", "comma-separated emails or Aha! user ids (digits) never to reclaim, in every account; anything else is refused (default: none)")
 	fs.StringVar(&o.protectFile, "protect-file", "", "a file of emails or user ids never to reclaim, one per line (# starts a comment), checked like -protect; UTF-8, at most 8 MiB (default: none)")
 	fs.StringVar(&o.journal, "journal", "", "the reclaim journal (JSON lines); a killed run resumes from it (default: samspoke/journal-PROFILE.jsonl in the user's config directory; a temporary file for the demo)")
 	fs.StringVar(&mode, "reclaim-mode", string(sam.ReclaimDisable), "how a seat is reclaimed: disable (the user) or downgrade (workspace roles to viewer, for plans where viewers are free)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed (default: none)")
-	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted) (default: off)")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report and errors (default: off)")
+	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted); not with -quiet (default: off)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report and errors; not with -v (default: off)")
 	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side requests per second, 1 to 20 (Aha!'s limit); 0 means the default (default 18)")
 	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute, 10 to 300 (Aha!'s limit); 0 means the default (default 280)")
 

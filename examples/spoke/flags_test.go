@@ -17,7 +17,8 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("-h: exit %d", code)
 	}
 	help := out + errs
-	for _, want := range []string{"Examples:", "go run ./examples/spoke -format html -o report.html", "-config accounts.json", `"token_env"`} {
+	for _, want := range []string{"Examples:", "go run ./examples/spoke -format html -o report.html", "-config accounts.json", `"token_env"`,
+		"AHA_REDIRECT_URI", "at most 8 MiB", "not with -quiet", "not with -v", "skipped_cap and exits 0"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("-h lacks %q", want)
 		}
