@@ -343,8 +343,12 @@ func (j *job) reclaimedNote() string {
 		c.Canceled += a.applied.Counts.Canceled
 		c.Failed += a.applied.Counts.Failed
 		c.SkippedCap += a.applied.Counts.SkippedCap
-		if !slices.Contains(journals, a.journal) {
-			journals = append(journals, a.journal)
+		name := a.journal
+		if a.spec.url == "" && j.o.journal == "" {
+			name = "the demo's temporary journal (the demo account is born anew each run)"
+		}
+		if !slices.Contains(journals, name) {
+			journals = append(journals, name)
 		}
 	}
 	return fmt.Sprintf("; but the reclaim ran: %d actions applied in Aha! (%d already applied, %d canceled, %d failed, %d over the cap) and journaled in %s: a new run does not repeat them; run without -reclaim to report on the account as it is now",
