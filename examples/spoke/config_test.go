@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -405,4 +406,41 @@ func TestConfigTextWarningsNameProfile(t *testing.T) {
 	if diff := cmp.Diff(want, lines); diff != "" {
 		t.Errorf("warning lines (-want +got):\n%s\n%s", diff, out)
 	}
+}
+
+// FuzzParseConfig checks that any -config file is either refused with one
+// line naming the file, or read into profiles with valid names, distinct
+// accounts, thresholds in range and protect entries that follow the rule.
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{"", "[]", `[{"name":"a","aha_url":"acme","token_env":"T","inactive_days":30,"protect":["ceo@acme.com"]}]`,
+		`[{"name":"a","aha_url":"https://ACME.aha.io","token_file":"t.json"},{"name":"b","aha_url":"acme","token_env":"U"}]`,
+		`[{"name":"a","aha_url":"acme","token_env":"T","inactive_days":"60"}]`, `[{"token":"x"}]`, `{"a":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		specs, err := parseConfig(data, "c.json", 60)
+		if err != nil {
+			var ue *usageError
+			if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "c.json: ") || strings.Contains(err.Error(), "\n") ||
+				strings.Contains(err.Error(), "Go struct") || strings.Contains(err.Error(), " json: ") {
+				t.Fatalf("error %q: want a one-line usage error naming the file", err)
+			}
+			return
+		}
+		urls := map[string]bool{}
+		for _, s := range specs {
+			if !profileNameRE.MatchString(s.name) || urls[s.url] || s.inactiveDays < 1 || s.inactiveDays > 3650 || (s.tokenEnv == "") == (s.tokenFile == "") {
+				t.Fatalf("profile accepted: %+v", s)
+			}
+			if again, msg := normalizeAccount(s.url); msg != "" || again != s.url {
+				t.Fatalf("account %q is not normalised: %q %s", s.url, again, msg)
+			}
+			urls[s.url] = true
+			for _, p := range s.protect {
+				if protectEntryProblem(p) != "" {
+					t.Fatalf("protect entry %q accepted", p)
+				}
+			}
+		}
+	})
 }
