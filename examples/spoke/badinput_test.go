@@ -112,6 +112,18 @@ func TestBadInput(t *testing.T) {
 		{name: "missing -protect-file", args: []string{"-protect-file", "$D/none.txt"}, code: 2, want: []string{"-protect-file", "$D/none.txt"}},
 		{name: "-protect-file with two per line", file: &file{"protect.txt", "a@example.com b@example.com\n", 0o600},
 			args: []string{"-protect-file", "$F"}, code: 2, want: []string{"$F", "line 1"}},
+		{name: "-protect-file entry not an email", file: &file{"protect.txt", "# list\nceo@example.com\nthe cfo\n", 0o600},
+			args: []string{"-protect-file", "$F"}, code: 2, want: []string{"$F", "line 3", `"the cfo"`}},
+		{name: "-protect-file email without a domain", file: &file{"protect.txt", "ceo@acme\n", 0o600},
+			args: []string{"-protect-file", "$F"}, code: 2, want: []string{"$F", "line 1", `"ceo@acme"`, "not an email"}},
+		{name: "-protect-file invalid UTF-8", file: &file{"protect.txt", "ceo@example.com\n\xff\xfe@example.com\n", 0o600},
+			args: []string{"-protect-file", "$F"}, code: 2, want: []string{"$F", "line 2", "UTF-8"}},
+		{name: "-protect-file of one huge line", file: &file{"protect.txt", "ceo@example.com\n" + strings.Repeat("x", 2<<20) + "\n", 0o600},
+			args: []string{"-protect-file", "$F"}, code: 2, want: []string{"$F", "line 2", "longer than 254"}},
+		{name: "-protect-file of many megabytes", file: &file{"protect.txt", strings.Repeat("someone@example.com\n", (9<<20)/20), 0o600},
+			args: []string{"-protect-file", "$F"}, code: 2, want: []string{"$F", "larger than 8388608 bytes"}},
+		{name: "-protect entry not an email", args: []string{"-protect", "ceo@example.com, not an email"}, code: 2,
+			want: []string{"-protect", "entry 2", `"not an email"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,20 +23,20 @@ const (
 	warnTokenExpiresSoon = "token_expires_soon"
 )
 
-// protectMatches reports whether a protect entry names u, the way package
-// reconcile matches exclusions: by exact external id, or by email
-// compared trimmed and case-insensitively.
-func protectMatches(entry string, u *sam.User) bool {
-	entry = strings.TrimSpace(entry)
-	if entry == "" {
-		return false
-	}
-	return u.ExternalID == entry || (u.Email != "" && sam.NormalizeEmail(u.Email) == sam.NormalizeEmail(entry))
-}
-
 // unmatchedProtect returns the entries that match no user in users, in
-// their order, each once.
+// their order, each once. An entry matches a user the way package
+// reconcile matches exclusions: by exact external id, or by email compared
+// trimmed and case-insensitively.
 func unmatchedProtect(entries []string, users ...[]sam.User) []string {
+	ids, emails := map[string]bool{}, map[string]bool{}
+	for _, us := range users {
+		for i := range us {
+			ids[us[i].ExternalID] = true
+			if us[i].Email != "" {
+				emails[sam.NormalizeEmail(us[i].Email)] = true
+			}
+		}
+	}
 	var out []string
 	seen := map[string]bool{}
 	for _, e := range entries {
@@ -45,21 +45,28 @@ func unmatchedProtect(entries []string, users ...[]sam.User) []string {
 			continue
 		}
 		seen[e] = true
-		found := false
-		for _, us := range users {
-			for i := range us {
-				if protectMatches(e, &us[i]) {
-					found = true
-					break
-				}
-			}
-			if found {
-				break
-			}
-		}
-		if !found {
+		if !ids[e] && !emails[sam.NormalizeEmail(e)] {
 			out = append(out, e)
 		}
+	}
+	return out
+}
+
+// maxProtectWarnings is how many unmatched protect entries of one list
+// are warned of one by one; the rest are counted in one more warning.
+const maxProtectWarnings = 20
+
+// protectWarnings are the warnings for a list's unmatched entries: one
+// each, up to maxProtectWarnings, then one counting the others.
+func protectWarnings(profile string, unmatched []string, where string) []warning {
+	var out []warning
+	for i, x := range unmatched {
+		if i == maxProtectWarnings {
+			out = append(out, warning{Profile: profile, Code: warnProtectUnmatched,
+				Message: fmt.Sprintf("%d more protect entries (%s) match no user of the account: check them for typos; they protect no one", len(unmatched)-i, where)})
+			break
+		}
+		out = append(out, protectWarning(profile, x, where))
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -282,46 +283,80 @@ func TestConfigErrors(t *testing.T) {
 	a := newCfgAccount(t, 41, 10)
 	dir := t.TempDir()
 	good := writeTestFile(t, dir, "good.json", `[{"name":"alpha","aha_url":"`+a.srv.URL+`","token_env":"A_TOKEN"}]`)
+	// p wraps profile fields (JSON members) into a one-profile file.
+	p := func(fields string) string { return `[{"name":"x","aha_url":"https://x.aha.io",` + fields + `}]` }
 	tests := []struct {
 		name   string
-		config string // written to a file; empty: use good
+		config string // written to FILE; empty: use good
 		args   []string
 		vars   map[string]string
 		code   int
-		want   string
+		// want is in stderr; for a config written to FILE, it follows
+		// "FILE: ".
+		want string
 	}{
 		{name: "with -aha-url", args: []string{"-aha-url", "https://acme.aha.io"}, code: 2, want: "-config and -aha-url"},
 		{name: "with -token-file", args: []string{"-token-file", "x.json"}, code: 2, want: "-config and -token-file"},
-		{name: "not an array", config: `{"name":"x"}`, code: 2, want: "JSON array of profiles"},
-		{name: "unknown field", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T","token":"abc"}]`, code: 2, want: "unknown field"},
+		{name: "empty file", config: " \n", code: 2, want: "is empty; want a JSON array of profiles like"},
+		{name: "not JSON", config: "[{name: x}]", code: 2, want: "profile 1: is not valid JSON: invalid character 'n' (at byte 2)"},
+		{name: "truncated", config: `[{"name":"x"`, code: 2, want: "profile 1: is not valid JSON: unexpected end of input"},
+		{name: "not an array", config: `{"name":"x"}`, code: 2, want: "want a JSON array of profiles"},
+		{name: "not an object", config: `["x"]`, code: 2, want: "profile 1: must be a JSON object"},
+		{name: "data after", config: p(`"token_env":"T"`) + ` []`, code: 2, want: "has data after the array of profiles"},
+		{name: "a token in the file", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T"},{"name":"y","aha_url":"https://y.aha.io","token":"abc-123-secret"}]`,
+			code: 2, want: `profile 2: field "token": is not a known field: a token never goes in the config file`},
+		{name: "unknown field", config: p(`"token_env":"T","seats":3`), code: 2, want: `profile 1: field "seats": is not a known field (want one of name, aha_url,`},
+		{name: "repeated field", config: p(`"token_env":"T","token_env":"U"`), code: 2, want: `profile 1: field "token_env": appears twice`},
 		{name: "empty", config: `[]`, code: 2, want: "lists no profile"},
-		{name: "duplicate names", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T"},{"name":"X","aha_url":"https://y.aha.io","token_env":"U"}]`, code: 2, want: "used twice"},
-		{name: "bad name", config: `[{"name":"../x","aha_url":"https://x.aha.io","token_env":"T"}]`, code: 2, want: "name \"../x\""},
-		{name: "no credential", config: `[{"name":"x","aha_url":"https://x.aha.io"}]`, code: 2, want: "no credential"},
-		{name: "both credentials", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T","token_file":"t.json"}]`, code: 2, want: "not both"},
-		{name: "token as env name", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"abc-123-secret"}]`, code: 2, want: "not an environment variable name"},
-		{name: "plain http", config: `[{"name":"x","aha_url":"http://acme.aha.io","token_env":"T"}]`, code: 2, want: "plain http"},
-		{name: "threshold", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T","inactive_days":9999}]`, code: 2, want: "inactive_days 9999"},
-		{name: "missing entitlements", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T","entitlements":"nope.json"}]`, vars: map[string]string{"T": "x"}, code: 2, want: "nope.json"},
+		{name: "duplicate names", config: `[{"name":"x","aha_url":"https://x.aha.io","token_env":"T"},{"name":"X","aha_url":"https://y.aha.io","token_env":"U"}]`,
+			code: 2, want: `profile 2 ("X"): field "name": is already the name of profile 1 ("x")`},
+		{name: "one account twice", config: `[{"name":"a","aha_url":"https://acme.aha.io","token_env":"T"},{"name":"b","aha_url":"ACME","token_env":"U"}]`,
+			code: 2, want: `profile 2 ("b"): field "aha_url": https://acme.aha.io is already the account of profile 1 ("a"): two profiles on one account would count its seats twice`},
+		{name: "one account twice, as the API URL", config: `[{"name":"a","aha_url":"https://Acme.aha.io","token_env":"T"},{"name":"b","aha_url":"https://acme.aha.io/api/v1/","token_env":"U"}]`,
+			code: 2, want: `profile 2 ("b"): field "aha_url": https://acme.aha.io is already the account of profile 1 ("a")`},
+		{name: "no name", config: `[{"aha_url":"https://x.aha.io","token_env":"T"}]`, code: 2, want: `profile 1: field "name": is missing`},
+		{name: "bad name", config: `[{"name":"../x","aha_url":"https://x.aha.io","token_env":"T"}]`, code: 2, want: `profile 1: field "name": "../x": want 1 to 64`},
+		{name: "name not a string", config: `[{"name":7,"aha_url":"https://x.aha.io","token_env":"T"}]`, code: 2, want: `profile 1: field "name": must be a string, not a number`},
+		{name: "no aha_url", config: `[{"name":"x","token_env":"T"}]`, code: 2, want: `profile 1 ("x"): field "aha_url": is missing`},
+		{name: "no credential", config: p(`"inactive_days":30`), code: 2, want: `profile 1 ("x"): field "token_env": is missing: no credential`},
+		{name: "both credentials", config: p(`"token_env":"T","token_file":"t.json"`), code: 2, want: `profile 1 ("x"): field "token_file": give token_env or token_file, not both`},
+		{name: "token as env name", config: p(`"token_env":"abc-123-secret"`), code: 2, want: `profile 1 ("x"): field "token_env": "abc-123-…" is not an environment variable name`},
+		{name: "plain http", config: `[{"name":"x","aha_url":"http://acme.aha.io","token_env":"T"}]`, code: 2, want: `profile 1 ("x"): field "aha_url": uses plain http`},
+		{name: "inactive_days as a string", config: p(`"token_env":"T","inactive_days":"60"`), code: 2, want: `profile 1 ("x"): field "inactive_days": must be a whole number of days (1 to 3650), not a string`},
+		{name: "inactive_days 0", config: p(`"token_env":"T","inactive_days":0`), code: 2, want: `profile 1 ("x"): field "inactive_days": is 0; want 1 to 3650`},
+		{name: "inactive_days negative", config: p(`"token_env":"T","inactive_days":-5`), code: 2, want: `profile 1 ("x"): field "inactive_days": is -5; want 1 to 3650`},
+		{name: "inactive_days fractional", config: p(`"token_env":"T","inactive_days":60.5`), code: 2, want: `profile 1 ("x"): field "inactive_days": is 60.5; want a whole number`},
+		{name: "threshold", config: p(`"token_env":"T","inactive_days":9999`), code: 2, want: `profile 1 ("x"): field "inactive_days": is 9999; want 1 to 3650`},
+		{name: "protect not a list", config: p(`"token_env":"T","protect":"ceo@x.com"`), code: 2, want: `profile 1 ("x"): field "protect": must be an array of emails or user ids, not a string`},
+		{name: "protect entry not a string", config: p(`"token_env":"T","protect":["ceo@x.com",5]`), code: 2, want: `profile 1 ("x"): field "protect": entry 2 must be a string`},
+		{name: "protect entry not an email", config: p(`"token_env":"T","protect":["ceo@x.com","not an email"]`), code: 2, want: `profile 1 ("x"): field "protect": entry 2 "not an email" is not one email or user id`},
+		{name: "invalid UTF-8", config: "[{\"name\":\"x\",\n\"aha_url\":\"\xff\"}]", code: 2, want: "is not valid UTF-8 (the first invalid byte is on line 2)"},
+		{name: "missing entitlements", config: p(`"token_env":"T","entitlements":"nope.json"`), vars: map[string]string{"T": "x"}, code: 2, want: "nope.json"},
 		{name: "unset token variable", vars: map[string]string{}, code: 2, want: `profile "alpha": no credential`},
 		{name: "refused token", vars: map[string]string{"A_TOKEN": "wrong-token"}, code: 1, want: `profile "alpha": downloading`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := good
+			path, want := good, tt.want
 			if tt.config != "" {
 				path = writeTestFile(t, t.TempDir(), "c.json", tt.config)
+				if tt.code == 2 && !strings.Contains(tt.want, ".json") {
+					want = path + ": " + tt.want
+				}
 			}
 			vars := tt.vars
 			if vars == nil {
 				vars = map[string]string{"A_TOKEN": a.token}
 			}
 			code, _, errs := spokeRun(t, envOf(vars), append([]string{"-config", path, "-now", cfgNow.Format(time.RFC3339)}, tt.args...), a.token, "abc-123-secret")
-			if code != tt.code || !strings.Contains(errs, tt.want) {
-				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, tt.code, tt.want)
+			if code != tt.code || !strings.Contains(errs, want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, tt.code, want)
 			}
 			if strings.Count(strings.TrimSpace(errs), "\n") > 1 {
 				t.Errorf("want a short message, got:\n%s", errs)
+			}
+			if strings.Contains(errs, "Go struct") || strings.Contains(errs, " json: ") || strings.Contains(errs, "configProfile") || strings.HasSuffix(strings.TrimSpace(errs), "EOF") {
+				t.Errorf("the message shows Go internals: %q", errs)
 			}
 		})
 	}
@@ -371,4 +406,41 @@ func TestConfigTextWarningsNameProfile(t *testing.T) {
 	if diff := cmp.Diff(want, lines); diff != "" {
 		t.Errorf("warning lines (-want +got):\n%s\n%s", diff, out)
 	}
+}
+
+// FuzzParseConfig checks that any -config file is either refused with one
+// line naming the file, or read into profiles with valid names, distinct
+// accounts, thresholds in range and protect entries that follow the rule.
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{"", "[]", `[{"name":"a","aha_url":"acme","token_env":"T","inactive_days":30,"protect":["ceo@acme.com"]}]`,
+		`[{"name":"a","aha_url":"https://ACME.aha.io","token_file":"t.json"},{"name":"b","aha_url":"acme","token_env":"U"}]`,
+		`[{"name":"a","aha_url":"acme","token_env":"T","inactive_days":"60"}]`, `[{"token":"x"}]`, `{"a":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		specs, err := parseConfig(data, "c.json", 60)
+		if err != nil {
+			var ue *usageError
+			if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "c.json: ") || strings.Contains(err.Error(), "\n") ||
+				strings.Contains(err.Error(), "Go struct") || strings.Contains(err.Error(), " json: ") {
+				t.Fatalf("error %q: want a one-line usage error naming the file", err)
+			}
+			return
+		}
+		urls := map[string]bool{}
+		for _, s := range specs {
+			if !profileNameRE.MatchString(s.name) || urls[s.url] || s.inactiveDays < 1 || s.inactiveDays > 3650 || (s.tokenEnv == "") == (s.tokenFile == "") {
+				t.Fatalf("profile accepted: %+v", s)
+			}
+			if again, msg := normalizeAccount(s.url); msg != "" || again != s.url {
+				t.Fatalf("account %q is not normalised: %q %s", s.url, again, msg)
+			}
+			urls[s.url] = true
+			for _, p := range s.protect {
+				if protectEntryProblem(p) != "" {
+					t.Fatalf("protect entry %q accepted", p)
+				}
+			}
+		}
+	})
 }

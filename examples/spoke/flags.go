@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,10 +8,13 @@ import (
 	"math"
 	"net"
 	"net/url"
-	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/samspoke/samspoke/aha"
+	"github.com/samspoke/samspoke/oauthflow"
 	"github.com/samspoke/samspoke/sam"
 )
 
@@ -34,6 +35,16 @@ const (
 // nowTolerance is how far -now may be from the clock in a -reclaim run:
 // a reclaim acts on the account as it is now.
 const nowTolerance = 10 * time.Minute
+
+// The client-side rates -rate and -rate-per-minute accept: at most what
+// Aha! allows, and at least enough for a run to make visible progress (a
+// slower one looks hung).
+const (
+	minPerSecond = 1
+	maxPerSecond = 20
+	minPerMinute = 10
+	maxPerMinute = 300
+)
 
 // options is the parsed command line.
 type options struct {
@@ -77,6 +88,7 @@ Credentials come from the environment, never from flags:
   AHA_TOKEN    an Aha! API key or OAuth access token of an account administrator
   AHA_URL      the account, like -aha-url
   AHA_CLIENT_ID, AHA_CLIENT_SECRET  the OAuth app, to refresh a -token-file token
+  AHA_REDIRECT_URI  the OAuth app's redirect URI, if not http://127.0.0.1:8400/callback
 
 Examples:
   go run ./examples/spoke
@@ -113,21 +125,21 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.profile, "profile", "", "the integration profile's name in the report and in the default journal's file name: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (default: the account's subdomain)")
 	fs.StringVar(&nowS, "now", "", "the evaluation time, RFC 3339, in the years 2000 to 2199, e.g. 2026-12-01T00:00:00Z; with -reclaim it must be within 10 minutes of the clock (default: now)")
 	fs.IntVar(&o.inactiveDays, "inactive-days", sam.DefaultThresholdDays, "the reclamation rule's threshold: days without activity")
-	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought (default: none; the demo's own for the demo)")
+	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought, at most 8 MiB (default: none; the demo's own for the demo)")
 	fs.StringVar(&o.format, "format", "text", "the report format: text, json, csv (one file per table, needs -o DIR) or html (one self-contained page)")
-	fs.StringVar(&o.out, "o", "", "write the report to this file: a new or regular file is replaced atomically, keeping its permissions; a device, FIFO or /dev/stdout is written in place (for -format csv: this directory, created if missing) (default: standard output)")
+	fs.StringVar(&o.out, "o", "", "write the report to this file: a new or regular file is replaced atomically, keeping its permissions; a device, FIFO or /dev/stdout is written in place (for -format csv: this directory, created if missing); never an input or the journal (default: standard output)")
 	fs.StringVar(&o.config, "config", "", "a JSON file listing several accounts (profiles) to report on together, e.g. accounts.json; replaces -aha-url (default: one account, from the flags)")
 	fs.BoolVar(&o.reclaim, "reclaim", false, "apply the plan: disable the candidates' users in Aha! (default: a dry run that changes nothing)")
-	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run (per profile with -config); a larger plan applies none (0 lifts the cap)")
-	fs.StringVar(&protect, "protect", "", "comma-separated emails or user ids never to reclaim, in every account (default: none)")
-	fs.StringVar(&o.protectFile, "protect-file", "", "a file of emails or user ids never to reclaim, one per line (# starts a comment) (default: none)")
+	fs.IntVar(&o.maxReclaim, "max-reclaim", 10, "at most this many reclaim actions per run (per profile with -config); a larger plan applies none, reports them as skipped_cap and exits 0 (0 lifts the cap)")
+	fs.StringVar(&protect, "protect", "", "comma-separated emails or Aha! user ids (digits) never to reclaim, in every account; anything else is refused (default: none)")
+	fs.StringVar(&o.protectFile, "protect-file", "", "a file of emails or user ids never to reclaim, one per line (# starts a comment), checked like -protect; UTF-8, at most 8 MiB (default: none)")
 	fs.StringVar(&o.journal, "journal", "", "the reclaim journal (JSON lines); a killed run resumes from it (default: samspoke/journal-PROFILE.jsonl in the user's config directory; a temporary file for the demo)")
 	fs.StringVar(&mode, "reclaim-mode", string(sam.ReclaimDisable), "how a seat is reclaimed: disable (the user) or downgrade (workspace roles to viewer, for plans where viewers are free)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "an OAuth token file written by examples/connect, used instead of AHA_TOKEN and refreshed when needed (default: none)")
-	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted) (default: off)")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report and errors (default: off)")
-	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side request rate per second, at most 20; 0 means the default (default 18, below Aha!'s 20)")
-	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute, at most 300; 0 means the default (default 280, below Aha!'s 300)")
+	fs.BoolVar(&o.verbose, "v", false, "log each request to standard error through log/slog (secrets redacted); not with -quiet (default: off)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress display, even on a terminal: print nothing but the report and errors; not with -v (default: off)")
+	fs.Float64Var(&o.requestsPerS, "rate", 0, "client-side requests per second, 1 to 20 (Aha!'s limit); 0 means the default (default 18)")
+	fs.IntVar(&o.requestsPerMn, "rate-per-minute", 0, "client-side requests per minute, 10 to 300 (Aha!'s limit); 0 means the default (default 280)")
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -203,11 +215,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if o.reclaimMode != sam.ReclaimDisable && o.reclaimMode != sam.ReclaimDowngrade {
 		return nil, usagef("-reclaim-mode %q is not supported: want disable or downgrade", mode)
 	}
-	for _, p := range strings.Split(protect, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			o.protect = append(o.protect, p)
-		}
+	list, err := parseProtectList(protect)
+	if err != nil {
+		return nil, err
 	}
+	o.protect = list
 	if o.protectFile != "" {
 		list, err := readProtectFile(o.protectFile)
 		if err != nil {
@@ -215,11 +227,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		}
 		o.protect = append(o.protect, list...)
 	}
-	if math.IsNaN(o.requestsPerS) || o.requestsPerS < 0 || o.requestsPerS > 20 {
-		return nil, usagef("-rate %v is out of range: want at most Aha!'s 20 a second (0: the default, 18)", o.requestsPerS)
+	if r := o.requestsPerS; r != 0 && (math.IsNaN(r) || r < minPerSecond || r > maxPerSecond) {
+		return nil, usagef("-rate %v is out of range: want %d to %d requests a second (Aha! allows %d), or 0 for the default %d",
+			r, minPerSecond, maxPerSecond, maxPerSecond, aha.DefaultPerSecond)
 	}
-	if o.requestsPerMn < 0 || o.requestsPerMn > 300 {
-		return nil, usagef("-rate-per-minute %d is out of range: want at most Aha!'s 300 a minute (0: the default, 280)", o.requestsPerMn)
+	if r := o.requestsPerMn; r != 0 && (r < minPerMinute || r > maxPerMinute) {
+		return nil, usagef("-rate-per-minute %d is out of range: want %d to %d requests a minute (Aha! allows %d), or 0 for the default %d",
+			r, minPerMinute, maxPerMinute, maxPerMinute, aha.DefaultPerMinute)
 	}
 	if o.verbose && o.quiet {
 		return nil, usagef("-v and -quiet contradict each other: choose one")
@@ -234,94 +248,110 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		}
 		o.demo = false
 		o.accounts = accts
-		return o, nil
+	} else {
+		o.accounts = []accountSpec{{
+			name: o.profile, url: o.ahaURL, tokenEnv: "AHA_TOKEN", tokenFile: o.tokenFile,
+			inactiveDays: o.inactiveDays, entitlements: o.entitlements,
+		}}
 	}
-	o.accounts = []accountSpec{{
-		name: o.profile, url: o.ahaURL, tokenEnv: "AHA_TOKEN", tokenFile: o.tokenFile,
-		inactiveDays: o.inactiveDays, entitlements: o.entitlements,
-	}}
+	// The report must not overwrite what the run reads or journals.
+	if o.out != "" {
+		if err := checkOutputClash(o.out, o.format, o.runFiles()); err != nil {
+			return nil, &usageError{msg: err.Error()}
+		}
+	}
 	return o, nil
 }
 
-// accountURL validates -aha-url: https, or http only for a loopback host.
-func accountURL(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	if !strings.Contains(s, "://") {
-		if strings.ContainsAny(s, "/?#@ ") {
-			return "", usagef("-aha-url %q is not an account URL such as https://acme.aha.io", raw)
-		}
-		if !strings.Contains(s, ".") {
-			s += ".aha.io"
-		}
-		s = "https://" + s
+// runFiles lists the files the run reads, or writes besides the report:
+// the inputs, the token files (a refreshed token is saved there) and the
+// reclaim journals, each with the setting that names it.
+func (o *options) runFiles() []runFile {
+	files := []runFile{
+		{"-config", o.config}, {"-entitlements", o.entitlements},
+		{"-protect-file", o.protectFile}, {"-token-file", o.tokenFile},
 	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", usagef("-aha-url %q is not an account URL such as https://acme.aha.io", redactURL(raw))
+	if o.journal != "" {
+		files = append(files, runFile{"-journal", o.journal})
 	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "", usagef("-aha-url %q uses plain http: Aha! needs https (http is allowed only for loopback hosts such as 127.0.0.1)", raw)
+	for _, a := range o.accounts {
+		label := ""
+		if o.multi() {
+			label = fmt.Sprintf("profile %q: ", a.name)
+			files = append(files, runFile{label + "token_file", a.tokenFile}, runFile{label + "entitlements", a.entitlements})
 		}
-	default:
-		return "", usagef("-aha-url %q: scheme %q is not supported, use https", raw, u.Scheme)
+		if o.journal == "" && a.url != "" {
+			if p, err := defaultJournal(a.profile()); err == nil {
+				files = append(files, runFile{label + "the default reclaim journal", p})
+			}
+		}
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	u.Path = strings.TrimSuffix(u.Path, "/api/v1")
-	return u.String(), nil
+	return files
 }
 
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		u.User = url.User("REDACTED")
-		return u.String()
+// accountURL validates -aha-url and returns the account's URL.
+func accountURL(raw string) (string, error) {
+	u, msg := normalizeAccount(raw)
+	if msg != "" {
+		if strings.Contains(raw, "@") {
+			return "", usagef("-aha-url %s", msg) // never echo a password
+		}
+		return "", usagef("-aha-url %q %s", raw, msg)
 	}
-	return raw
+	return u, nil
+}
+
+// normalizeAccount checks an account URL (-aha-url, a config's aha_url)
+// and returns it as oauthflow.NormalizeAccountURL does for
+// examples/connect: scheme and lower-case host only ("ACME" is
+// https://acme.aha.io, so the profile and journal names agree), http only
+// for a loopback host; the API's base URL (…/api/v1) is taken for the
+// account. Otherwise it says what is wrong (never repeating the URL, which
+// may hold a password).
+func normalizeAccount(raw string) (string, string) {
+	s := strings.TrimSpace(raw)
+	if strings.Contains(s, "@") {
+		return "", "must not carry a user name or password: the token goes in the environment or a token file, never in the URL"
+	}
+	if u, err := url.Parse(s); err == nil && strings.Contains(s, "://") {
+		switch u.Scheme {
+		case "https":
+		case "http":
+			if !isLoopback(u.Hostname()) {
+				return "", "uses plain http: Aha! needs https (http is allowed only for loopback hosts such as 127.0.0.1)"
+			}
+		default:
+			return "", fmt.Sprintf("uses the scheme %q: use https", u.Scheme)
+		}
+	}
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "/"), "/api/v1")
+	u, err := oauthflow.NormalizeAccountURL(s)
+	if err != nil {
+		reason := err.Error()
+		var ce *oauthflow.ConfigError
+		if errors.As(err, &ce) {
+			reason = strings.TrimPrefix(ce.Reason, strconv.Quote(strings.TrimSpace(s))+": ")
+		}
+		return "", "is not an account URL such as https://acme.aha.io: " + reason
+	}
+	return u, ""
 }
 
 func isLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
 
-// readProtectFile reads one email or id per line; blank lines and # comments
-// are ignored.
-func readProtectFile(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, usagef("-protect-file: %v", err)
-	}
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		if strings.ContainsAny(line, " \t,;") {
-			return nil, usagef("%s: line %d: %q is not one email or user id (list one per line)", path, n, truncate(line, 60))
-		}
-		out = append(out, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, usagef("%s: %v", path, err)
-	}
-	return out, nil
-}
-
+// truncate cuts s to at most n bytes, on a rune boundary, marking the cut.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

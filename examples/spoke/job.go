@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -323,6 +324,37 @@ func (j *job) applied() bool {
 	return false
 }
 
+// reclaimedNote says, for an error that comes after a reclaim ran, what
+// the reclaim did and where it is journaled, so that the user knows
+// Aha! was changed and does not run it again blindly; "" when no reclaim
+// ran.
+func (j *job) reclaimedNote() string {
+	if !j.applied() {
+		return ""
+	}
+	var c reclaim.Counts
+	var journals []string
+	for _, a := range j.accts {
+		if a.applied == nil {
+			continue
+		}
+		c.Applied += a.applied.Counts.Applied
+		c.AlreadyApplied += a.applied.Counts.AlreadyApplied
+		c.Canceled += a.applied.Counts.Canceled
+		c.Failed += a.applied.Counts.Failed
+		c.SkippedCap += a.applied.Counts.SkippedCap
+		name := a.journal
+		if a.spec.url == "" && j.o.journal == "" {
+			name = "the demo's temporary journal (the demo account is born anew each run)"
+		}
+		if !slices.Contains(journals, name) {
+			journals = append(journals, name)
+		}
+	}
+	return fmt.Sprintf("; but the reclaim ran: %d actions applied in Aha! (%d already applied, %d canceled, %d failed, %d over the cap) and journaled in %s: a new run does not repeat them; run without -reclaim to report on the account as it is now",
+		c.Applied, c.AlreadyApplied, c.Canceled, c.Failed, c.SkippedCap, strings.Join(journals, ", "))
+}
+
 // failedActions counts the failed reclaim actions of every account.
 func (j *job) failedActions() (n int, journals []string) {
 	for _, a := range j.accts {
@@ -489,13 +521,9 @@ func (j *job) checkProtect() {
 	for i, a := range j.accts {
 		all[i] = a.prof.Users
 	}
-	for _, x := range unmatchedProtect(j.o.protect, all...) {
-		j.warns = append(j.warns, protectWarning("", x, "-protect or -protect-file"))
-	}
+	j.warns = append(j.warns, protectWarnings("", unmatchedProtect(j.o.protect, all...), "-protect or -protect-file")...)
 	for _, a := range j.accts {
-		for _, x := range unmatchedProtect(a.spec.protect, a.prof.Users) {
-			a.warns = append(a.warns, protectWarning(a.name(), x, "the config's protect list"))
-		}
+		a.warns = append(a.warns, protectWarnings(a.name(), unmatchedProtect(a.spec.protect, a.prof.Users), "the config's protect list")...)
 	}
 }
 
@@ -633,16 +661,27 @@ func (j *job) journalPath(a *account) (string, error) {
 		a.journal = filepath.Join(dir, "journal.jsonl")
 		return a.journal, nil
 	}
-	dir, err := os.UserConfigDir()
+	path, err := defaultJournal(a.name())
 	if err != nil {
 		return "", usagef("no default journal location (%v): pass -journal FILE", err)
 	}
-	dir = filepath.Join(dir, "samspoke")
+	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", &runError{msg: fmt.Sprintf("creating %s for the journal: %v (or pass -journal FILE)", dir, err), err: err}
 	}
-	a.journal = filepath.Join(dir, "journal-"+a.name()+".jsonl")
+	a.journal = path
 	return a.journal, nil
+}
+
+// defaultJournal is the journal of the profile name of a real account when
+// no -journal is given: samspoke/journal-NAME.jsonl in the user's config
+// directory.
+func defaultJournal(name string) (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "samspoke", "journal-"+name+".jsonl"), nil
 }
 
 // loadEntitlements reads the account's entitlements file (in a -config run,
@@ -714,6 +753,7 @@ func explain(what string, err error) error {
 	var rl *aha.RateLimitError
 	var lc *aha.ListChangedError
 	var re *oauthflow.ReauthorizeError
+	var te *oauthflow.TokenError
 	switch {
 	case errors.As(err, &re):
 		// Say why (the reason carries no secret), not aha's generic "could
@@ -722,6 +762,24 @@ func explain(what string, err error) error {
 		hint = "run " + oauthflow.ConnectCommand + " again to authorize this account"
 		if strings.Contains(re.Reason, "no OAuth application") {
 			hint = "the access token expired: refreshing it needs AHA_CLIENT_ID and AHA_CLIENT_SECRET (the OAuth app) in the environment; or run " + oauthflow.ConnectCommand + " again"
+		}
+	case errors.As(err, &te):
+		// oauthflow's text names the HTTP status and the OAuth error code
+		// (with Aha!'s description, redacted), never a secret.
+		detail := strings.TrimPrefix(strings.TrimPrefix(te.Error(), "oauthflow: could not "+te.Op), ": ")
+		shown = "refreshing the token file's access token failed"
+		if detail != "" {
+			shown += ": " + detail
+		}
+		switch {
+		case te.Code == "invalid_client" || te.Code == "unauthorized_client":
+			hint = "Aha! refused the OAuth application: check AHA_CLIENT_ID and AHA_CLIENT_SECRET (those of the application that authorized the token file), or run " + oauthflow.ConnectCommand + " again; nothing was changed in Aha!"
+		case te.StatusCode == 0:
+			hint = "Aha!'s token endpoint did not answer: check the account URL and the network, then run again; nothing was changed in Aha!"
+		case te.StatusCode >= 500:
+			hint = "Aha!'s token endpoint failed; run again later; nothing was changed in Aha!"
+		default:
+			hint = "Aha! would not refresh the token: run " + oauthflow.ConnectCommand + " again to authorize this account; nothing was changed in Aha!"
 		}
 	case errors.Is(err, aha.ErrUnauthorized):
 		hint = "Aha! refused the credential: check that AHA_TOKEN (or -token-file) holds a valid, unrevoked API key or OAuth token"

@@ -85,7 +85,10 @@ func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
 	}
 
 	if err := writeReport(o, stdout, buildReport(j)); err != nil {
-		fmt.Fprintf(e.stderr, "spoke: writing the report: %v\n", err)
+		fmt.Fprintf(e.stderr, "spoke: writing the report: %v%s\n", err, j.reclaimedNote())
+		if runErr != nil {
+			fmt.Fprintf(e.stderr, "spoke: %v\n", runErr)
+		}
 		return 1
 	}
 	if runErr != nil {
@@ -114,12 +117,13 @@ func checkNowForReclaim(o *options, clock time.Time) error {
 	if d < 0 {
 		side, d = "behind", -d
 	}
-	return usagef("-now %s is %s %s the clock: -reclaim acts on the account as it is now; drop -now or the -reclaim",
-		o.now.Format(time.RFC3339), spanText(d), side)
+	return usagef("-now %s is %s %s the clock, more than the %s -reclaim allows: -reclaim acts on the account as it is now; drop -now or the -reclaim",
+		o.now.Format(time.RFC3339), spanText(d), side, spanText(nowTolerance))
 }
 
 // spanText says a duration in the largest whole unit that reads well:
-// days, hours or minutes.
+// days, hours, or under two hours minutes and seconds (so that a -now
+// just past nowTolerance never reads as within it).
 func spanText(d time.Duration) string {
 	plural := func(n int64, unit string) string {
 		if n == 1 {
@@ -132,9 +136,14 @@ func spanText(d time.Duration) string {
 		return plural(int64(d/(24*time.Hour)), "day")
 	case d >= 2*time.Hour:
 		return plural(int64(d/time.Hour), "hour")
-	default:
-		return plural(int64(d/time.Minute), "minute")
+	case d < time.Minute:
+		return plural(int64(d/time.Second), "second")
 	}
+	s := plural(int64(d/time.Minute), "minute")
+	if sec := int64(d%time.Minute) / int64(time.Second); sec > 0 {
+		s += " " + plural(sec, "second")
+	}
+	return s
 }
 
 func fail(stderr io.Writer, err error) int {

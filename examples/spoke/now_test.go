@@ -27,7 +27,12 @@ func TestNowWithReclaim(t *testing.T) {
 		{"years ahead", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), 2, "is 1309 days ahead of the clock"},
 		{"days behind", testNow.Add(-3 * 24 * time.Hour), 2, "is 3 days behind the clock"},
 		{"hours ahead", testNow.Add(5 * time.Hour), 2, "is 5 hours ahead of the clock"},
-		{"minutes ahead", testNow.Add(11 * time.Minute), 2, "is 11 minutes ahead of the clock"},
+		{"minutes ahead", testNow.Add(11 * time.Minute), 2, "is 11 minutes ahead of the clock, more than the 10 minutes -reclaim allows"},
+		// The tester's case: "11 minutes ahead" by the shell's clock is a
+		// little less by the time the run reads it; it must not read as
+		// "10 minutes", the limit.
+		{"just past the limit", testNow.Add(10*time.Minute + time.Second), 2, "is 10 minutes 1 second ahead of the clock, more than the 10 minutes -reclaim allows"},
+		{"an hour behind", testNow.Add(-61*time.Minute - 30*time.Second), 2, "is 61 minutes 30 seconds behind the clock"},
 		{"within tolerance", testNow.Add(-9 * time.Minute), 0, ""},
 	}
 	for _, tt := range tests {

@@ -125,8 +125,104 @@ func checkOutput(path string) error {
 	if err != nil {
 		return err
 	}
-	if t.kind == outNew || t.kind == outRegular {
+	switch t.kind {
+	case outNew, outRegular:
 		return probeDir(path, filepath.Dir(t.path))
+	case outDangling:
+		// The report is created where the symlink points: that
+		// directory must exist and take a new file.
+		target := canonicalPath(path)
+		dir := filepath.Dir(target)
+		di, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("-o %s: is a symlink to %s, whose directory %s does not exist", path, target, dir)
+		case err != nil:
+			return fmt.Errorf("-o %s: is a symlink to %s: %w", path, target, pathCause(err))
+		case !di.IsDir():
+			return fmt.Errorf("-o %s: is a symlink to %s, but %s is not a directory", path, target, dir)
+		}
+		return probeDir(path, dir)
+	}
+	return nil
+}
+
+// maxLinks bounds the symlinks canonicalPath follows, like the kernel's
+// ELOOP limit.
+const maxLinks = 40
+
+// canonicalPath is the absolute path that path names once every symlink
+// is followed, also when the file (or a symlink's target) does not exist
+// yet: the existing part is resolved and the rest kept as written.
+func canonicalPath(path string) string {
+	return canonical(path, 0)
+}
+
+func canonical(path string, depth int) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	dir := filepath.Dir(abs)
+	if dir == abs || depth > maxLinks {
+		return abs
+	}
+	abs = filepath.Join(canonical(dir, depth+1), filepath.Base(abs))
+	if target, err := os.Readlink(abs); err == nil {
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(abs), target)
+		}
+		return canonical(target, depth+1)
+	}
+	return abs
+}
+
+// sameFile reports whether paths a and b name one file: the same file
+// (hard links included) when both exist, else the same canonical path.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	return canonicalPath(a) == canonicalPath(b)
+}
+
+// runFile is a file a run reads, or writes besides the report (the
+// reclaim journal, a refreshed token), named as the user gave it.
+type runFile struct {
+	label string // where it comes from, such as -journal or a profile's token_file
+	path  string
+}
+
+// checkOutputClash refuses an -o that would overwrite one of files: for
+// -format csv, one of the files it writes in the directory out. A device,
+// FIFO or /dev/stdout is written in place, never replaced: it is no clash.
+func checkOutputClash(out, format string, files []runFile) error {
+	targets := []string{out}
+	if format == "csv" {
+		targets = targets[:0]
+		for _, t := range csvTables(&Report{}) {
+			targets = append(targets, filepath.Join(out, t.file))
+		}
+	}
+	for _, target := range targets {
+		if fi, err := os.Stat(target); err == nil && !fi.Mode().IsRegular() {
+			continue
+		}
+		for _, f := range files {
+			if f.path == "" || !sameFile(target, f.path) {
+				continue
+			}
+			what := "is"
+			if target != out {
+				what = "would write " + target + ", which is"
+			}
+			return fmt.Errorf("-o %s: %s the same file as %s %s; the report would overwrite it: name another file", out, what, f.label, f.path)
+		}
 	}
 	return nil
 }
@@ -152,7 +248,20 @@ func checkOutputDir(dir string) error {
 		if !fi.IsDir() {
 			return fmt.Errorf("-o %s: is not a directory; -format csv writes one file per table into a directory", dir)
 		}
-		return probeDir(dir, dir)
+		if err := probeDir(dir, dir); err != nil {
+			return err
+		}
+		// A table's file already there (a symlink, say) must be
+		// writable too.
+		for _, t := range csvTables(&Report{}) {
+			file := filepath.Join(dir, t.file)
+			if _, err := os.Lstat(file); err == nil {
+				if err := checkOutput(file); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("-o %s: %w", dir, pathCause(err))

@@ -210,3 +210,196 @@ func TestOutputCheckedFirst(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }
+
+// TestOutputNeverOverwritesInputs checks that -o naming a file the run
+// reads or journals (the same path, another spelling of it, a symlink or a
+// hard link to it, or for -format csv a table file in the directory) is a
+// usage error found before the run, naming both settings, and leaves the
+// file as it was.
+func TestOutputNeverOverwritesInputs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	journal := file("journal.jsonl", "")
+	ents := file("ents.json", "[]")
+	protect := file("protect.txt", "ceo@example.com\n")
+	token := file("token.json", `{"access_token":"x"}`)
+	cfgEnts := file("cfg-ents.json", "[]")
+	cfgToken := file("cfg-token.json", `{"access_token":"y"}`)
+	cfg := file("accounts.json", `[{"name":"acme","aha_url":"https://acme.aha.io","token_file":"cfg-token.json","entitlements":"cfg-ents.json"}]`)
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("ents.json", link); err != nil {
+		t.Fatal(err)
+	}
+	hard := filepath.Join(dir, "hard.json")
+	if err := os.Link(ents, hard); err != nil {
+		t.Fatal(err)
+	}
+	csvDir := filepath.Join(dir, "csv")
+	if err := os.Mkdir(csvDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	csvEnts := filepath.Join(csvDir, "positions.csv")
+	if err := os.WriteFile(csvEnts, []byte("[]"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missingJournal := filepath.Join(dir, "new-journal.jsonl")
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		args []string
+		want string // the setting named
+	}{
+		{"the journal", []string{"-reclaim", "-max-reclaim", "0", "-journal", journal, "-o", journal}, "-journal " + journal},
+		{"the journal, without -reclaim", []string{"-journal", journal, "-o", journal}, "-journal " + journal},
+		{"a journal not created yet", []string{"-reclaim", "-journal", missingJournal, "-o", missingJournal}, "-journal " + missingJournal},
+		{"the entitlements", []string{"-entitlements", ents, "-o", ents}, "-entitlements " + ents},
+		{"the entitlements, spelled otherwise", []string{"-entitlements", ents, "-o", filepath.Join(sub, "..", "ents.json")}, "-entitlements " + ents},
+		{"a symlink to the entitlements", []string{"-entitlements", ents, "-o", link}, "-entitlements " + ents},
+		{"a hard link to the entitlements", []string{"-entitlements", ents, "-o", hard}, "-entitlements " + ents},
+		{"the protect file", []string{"-protect-file", protect, "-o", protect}, "-protect-file " + protect},
+		{"the token file", []string{"-aha-url", "https://acme.aha.io", "-token-file", token, "-o", token}, "-token-file " + token},
+		{"the config", []string{"-config", cfg, "-o", cfg}, "-config " + cfg},
+		{"a profile's token file", []string{"-config", cfg, "-o", cfgToken}, `profile "acme": token_file ` + cfgToken},
+		{"a profile's entitlements", []string{"-config", cfg, "-format", "html", "-o", cfgEnts}, `profile "acme": entitlements ` + cfgEnts},
+		{"a csv table file", []string{"-entitlements", csvEnts, "-format", "csv", "-o", csvDir}, "-entitlements " + csvEnts},
+	}
+	before := map[string]string{}
+	for _, p := range []string{journal, ents, protect, token, cfg, cfgEnts, cfgToken, csvEnts} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[p] = string(data)
+	}
+	for _, tt := range tests {
+		code, out, errs := spokeRun(t, env{}, tt.args)
+		if code != 2 || out != "" {
+			t.Errorf("%s: exit %d, stdout %q; want 2 and no report", tt.name, code, out)
+		}
+		if !strings.Contains(errs, "-o ") || !strings.Contains(errs, "same file as "+tt.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%s: stderr %q; want one line saying -o is the same file as %s", tt.name, errs, tt.want)
+		}
+	}
+	for p, want := range before {
+		if data, err := os.ReadFile(p); err != nil || string(data) != want {
+			t.Errorf("%s changed: %q (%v), want %q", p, data, err, want)
+		}
+	}
+	if _, err := os.Stat(missingJournal); err == nil {
+		t.Errorf("%s was created", missingJournal)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".spoke-*")); len(left) > 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+	// A report next to its inputs is fine.
+	if code, _, errs := spokeRun(t, env{}, []string{"-entitlements", ents, "-journal", journal, "-format", "json", "-o", filepath.Join(dir, "report.json")}); code != 0 {
+		t.Errorf("a report beside its inputs: exit %d:\n%s", code, errs)
+	}
+}
+
+// TestOutputNotTheDefaultJournal checks that -o naming the default
+// journal of the account (in the user's config directory) is refused.
+func TestOutputNotTheDefaultJournal(t *testing.T) {
+	cfgHome := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfgHome)
+	t.Setenv("HOME", cfgHome) // macOS: Library/Application Support under it
+	def, err := defaultJournal("acme")
+	if err != nil {
+		t.Skip(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(def), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := spokeRun(t, env{}, []string{"-aha-url", "https://acme.aha.io", "-reclaim", "-o", def})
+	if code != 2 || !strings.Contains(errs, "same file as the default reclaim journal "+def) {
+		t.Errorf("exit %d, stderr %q; want 2 naming the default journal", code, errs)
+	}
+	if _, err := os.Stat(def); err == nil {
+		t.Errorf("%s was written", def)
+	}
+}
+
+// TestOutputDanglingSymlink checks that -o naming a symlink whose target's
+// directory does not exist is refused before the run, and that one whose
+// target can be created is written.
+func TestOutputDanglingSymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "dangling.txt")
+	if err := os.Symlink(filepath.Join(dir, "nonexistent", "x"), bad); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(dir, "journal.jsonl")
+	code, out, errs := spokeRun(t, env{}, []string{"-reclaim", "-max-reclaim", "0", "-journal", journal, "-o", bad})
+	if code != 2 || out != "" || !strings.Contains(errs, "-o "+bad) || !strings.Contains(errs, "does not exist") {
+		t.Errorf("exit %d, stderr %q; want 2 saying the symlink's directory does not exist", code, errs)
+	}
+	if _, err := os.Stat(journal); err == nil {
+		t.Errorf("the run started: %s exists", journal)
+	}
+	// A csv directory holding such a symlink is refused the same way.
+	csvDir := filepath.Join(dir, "csv")
+	if err := os.Mkdir(csvDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "nonexistent", "y"), filepath.Join(csvDir, "actions.csv")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = spokeRun(t, env{}, []string{"-reclaim", "-max-reclaim", "0", "-journal", journal, "-format", "csv", "-o", csvDir})
+	if code != 2 || !strings.Contains(errs, "actions.csv") || !strings.Contains(errs, "does not exist") {
+		t.Errorf("csv: exit %d, stderr %q; want 2 naming actions.csv", code, errs)
+	}
+	// A dangling symlink into an existing directory: the report is
+	// written where it points, and the symlink stays.
+	good := filepath.Join(dir, "good.json")
+	target := filepath.Join(dir, "target.json")
+	if err := os.Symlink("target.json", good); err != nil {
+		t.Fatal(err)
+	}
+	if code, errs := demoJSON(t, good); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	data, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isReport(t, data)
+}
+
+// TestReportFailsAfterReclaim checks that when the report cannot be
+// written after a reclaim applied actions, the error says so and where
+// they are journaled.
+func TestReportFailsAfterReclaim(t *testing.T) {
+	t.Parallel()
+	if f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0); err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	} else {
+		f.Close()
+	}
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+	code, _, errs := spokeRun(t, env{}, []string{"-reclaim", "-max-reclaim", "0", "-journal", journal, "-format", "json", "-o", "/dev/full"})
+	applied := 0
+	for _, e := range readJournal(t, journal) {
+		if e.Outcome == "applied" {
+			applied++
+		}
+	}
+	if applied == 0 {
+		t.Fatalf("the demo reclaim applied nothing (exit %d):\n%s", code, errs)
+	}
+	want := fmt.Sprintf("the reclaim ran: %d actions applied in Aha!", applied)
+	if code != 1 || !strings.Contains(errs, "writing the report: -o /dev/full") || !strings.Contains(errs, want) || !strings.Contains(errs, "journaled in "+journal) {
+		t.Errorf("exit %d, stderr %q; want 1 saying %q and the journal", code, errs, want)
+	}
+}

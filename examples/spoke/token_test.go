@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -166,5 +167,71 @@ func TestTokenFileExpiresSoon(t *testing.T) {
 				t.Errorf("the report's warnings lack %s: %+v", warnTokenExpiresSoon, r.Warnings)
 			}
 		})
+	}
+}
+
+// TestRefreshRefusedClient: refreshing a -token-file token with a wrong
+// AHA_CLIENT_SECRET (or another app's AHA_CLIENT_ID) fails with Aha!'s
+// OAuth error code and the hint to check the OAuth app or connect again,
+// not "check the account URL and the network", and never a secret.
+func TestRefreshRefusedClient(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, id, secret string }{
+		{"wrong secret", "", relSecret(t, "wrong-")},
+		{"unknown client id", relSecret(t, "other-cid-"), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			app := &relOAuth{clientID: relSecret(t, "cid-"), clientSecret: relSecret(t, "csecret-"), redirect: "http://127.0.0.1:8400/callback"}
+			f := newRelFake(t, nil, nil, ahatest.WithOAuthApp(ahatest.OAuthApp{ClientID: app.clientID, ClientSecret: app.clientSecret, RedirectURI: app.redirect},
+				ahatest.OAuthOptions{AccessTTL: time.Hour, IssueRefresh: true}))
+			f.url = f.srv.URL
+			f.authorize(t, app)
+			tokenFile := filepath.Join(f.dir, "token.json")
+			writeTokenFile(t, tokenFile, app)
+			id, secret := app.clientID, app.clientSecret
+			if tt.id != "" {
+				id = tt.id
+			}
+			if tt.secret != "" {
+				secret = tt.secret
+			}
+			r := f.run(context.Background(), map[string]string{"AHA_CLIENT_ID": id, "AHA_CLIENT_SECRET": secret}, "-token-file", tokenFile)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1:\n%s", r.code, r.stderr)
+			}
+			for _, w := range []string{"refreshing the token file's access token failed: Aha! answered HTTP 401: invalid_client", "check AHA_CLIENT_ID and AHA_CLIENT_SECRET", oauthflow.ConnectCommand} {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if strings.Contains(r.stderr, "network") || strings.Contains(r.stderr, "could not obtain an access token") {
+				t.Errorf("stderr hides the cause:\n%s", r.stderr)
+			}
+			for _, s := range []string{secret, app.clientSecret, app.access, app.refresh, f.token} {
+				if strings.Contains(r.stderr, s) || strings.Contains(r.stdout, s) {
+					t.Errorf("a secret shows in the output:\n%s", r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestExplainTokenError: a refresh that fails other than for the client
+// says the cause and the hint that fits it.
+func TestExplainTokenError(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		te   *oauthflow.TokenError
+		want string
+	}{
+		{&oauthflow.TokenError{Op: "refresh the token", Err: errors.New("dial tcp: connection refused")}, "check the account URL and the network"},
+		{&oauthflow.TokenError{Op: "refresh the token", StatusCode: 503}, "run again later"},
+		{&oauthflow.TokenError{Op: "refresh the token", StatusCode: 400, Code: "invalid_scope"}, "run " + oauthflow.ConnectCommand + " again"},
+		{&oauthflow.TokenError{Op: "refresh the token", StatusCode: 400, Code: "unauthorized_client"}, "check AHA_CLIENT_ID and AHA_CLIENT_SECRET"},
+	} {
+		msg := explain("downloading the account's users", &aha.TokenError{Err: tt.te}).Error()
+		if !strings.Contains(msg, "refreshing the token file's access token failed") || !strings.Contains(msg, tt.want) || strings.Contains(msg, "could not obtain") {
+			t.Errorf("%+v: %q; want the cause and %q", tt.te, msg, tt.want)
+		}
 	}
 }

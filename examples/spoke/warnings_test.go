@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,5 +119,80 @@ func TestWarningsAfterReclaim(t *testing.T) {
 	want := fmt.Sprintf("%d user(s) hold %q but no entitlement is recorded", after, modelDevelop)
 	if len(got) != 1 || !strings.HasPrefix(got[0], want) {
 		t.Errorf("no_entitlement warnings after the reclaim: %q, want one starting %q", got, want)
+	}
+}
+
+// TestProtectEntryRule pins the one rule -protect, -protect-file and a
+// config's protect list share: an Aha! user id (digits) or an email.
+func TestProtectEntryRule(t *testing.T) {
+	t.Parallel()
+	for entry, ok := range map[string]bool{
+		"6776836658736381446":         true,
+		"1":                           true,
+		"ceo@example.com":             true,
+		"First.Last+tag@sub.acme.co":  true,
+		"jörg@müller.de":              true,
+		"not an email":                false,
+		"ceo":                         false,
+		"ceo@acme":                    false,
+		"@example.com":                false,
+		"ceo@@example.com":            false,
+		"ceo@example..com":            false,
+		"ceo@.example.com":            false,
+		"ceo@example.com.":            false,
+		"a@example.com;b@example.com": false,
+		"CEO <ceo@example.com>":       false,
+		"123456789012345678901":       false,
+		"\xffceo@example.com":         false,
+		strings.Repeat("a", 250) + "@example.com": false,
+	} {
+		if got := protectEntryProblem(entry) == ""; got != ok {
+			t.Errorf("protectEntryProblem(%q) = %q; want accepted %v", entry, protectEntryProblem(entry), ok)
+		}
+	}
+}
+
+// TestProtectWarningsCapped: a long list of entries matching no one gives
+// a bounded number of warnings, the last counting the rest.
+func TestProtectWarningsCapped(t *testing.T) {
+	t.Parallel()
+	var unmatched []string
+	for i := range maxProtectWarnings + 5 {
+		unmatched = append(unmatched, fmt.Sprintf("p%d@example.com", i))
+	}
+	got := protectWarnings("acme", unmatched, "-protect or -protect-file")
+	if len(got) != maxProtectWarnings+1 || !strings.Contains(got[maxProtectWarnings].Message, "5 more protect entries") {
+		t.Errorf("%d warnings, last %+v; want %d, the last counting 5 more", len(got), got[len(got)-1], maxProtectWarnings+1)
+	}
+	for _, w := range got {
+		if w.Code != warnProtectUnmatched || w.Profile != "acme" {
+			t.Errorf("warning %+v", w)
+		}
+	}
+}
+
+// TestProtectFileAtTheCap: a protect file just under the size cap, of
+// entries matching no one, is read and matched in well under the test's
+// time and gives a bounded number of warnings.
+func TestProtectFileAtTheCap(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for i := 0; b.Len() < maxProtectFileSize-64; i++ {
+		fmt.Fprintf(&b, "person%d@example.com\n", i)
+	}
+	file := filepath.Join(t.TempDir(), "protect.txt")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, out, errs := spokeRun(t, env{}, []string{"-protect-file", file, "-format", "json"})
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if got := warningsOf(decodeReport(t, out), warnProtectUnmatched); len(got) != maxProtectWarnings+1 {
+		t.Errorf("%d %s warnings, want %d", len(got), warnProtectUnmatched, maxProtectWarnings+1)
 	}
 }
