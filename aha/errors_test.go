@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -202,5 +204,58 @@ func TestRedaction(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), tok) || strings.Contains(logs.String(), secret) {
 		t.Errorf("logs leak a secret:\n%s", logs.String())
+	}
+}
+
+// countingSource fails every call with err and counts the calls.
+type countingSource struct {
+	calls atomic.Int32
+	err   error
+}
+
+func (s *countingSource) Token() (*oauth2.Token, error) {
+	s.calls.Add(1)
+	return nil, s.err
+}
+
+// temporaryErr is a token source error that says whether it may mend.
+type temporaryErr bool
+
+func (e temporaryErr) Error() string   { return "token endpoint failed" }
+func (e temporaryErr) Temporary() bool { return bool(e) }
+
+// TestTokenSourceRefusalNotRetried: a refusal from the token endpoint
+// (invalid_client, a revoked grant) is final, so the client asks the
+// token source once instead of resending the same credentials on every
+// retry; a failure that may mend (it says so, a 5xx, a network error) is
+// retried like any transport error.
+func TestTokenSourceRefusalNotRetried(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		err       error
+		wantCalls int32
+	}{
+		{"refused (says not temporary)", temporaryErr(false), 1},
+		{"oauth2 RetrieveError 401", &oauth2.RetrieveError{Response: &http.Response{StatusCode: http.StatusUnauthorized}, ErrorCode: "invalid_client"}, 1},
+		{"plain error", errors.New("no token stored"), 1},
+		{"says temporary", temporaryErr(true), 1 + int32(fastRetry.MaxRetries)},
+		{"oauth2 RetrieveError 503", &oauth2.RetrieveError{Response: &http.Response{StatusCode: http.StatusServiceUnavailable}}, 1 + int32(fastRetry.MaxRetries)},
+		{"network error", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, 1 + int32(fastRetry.MaxRetries)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &countingSource{err: tt.err}
+			c, err := NewClient(WithAccount("acme"), WithTokenSource(src), WithRetryPolicy(fastRetry), WithRateLimiter(fastLimiter(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = c.Me(context.Background())
+			var te *TokenError
+			if !errors.As(err, &te) {
+				t.Fatalf("err = %v, want a *TokenError", err)
+			}
+			if got := src.calls.Load(); got != tt.wantCalls {
+				t.Errorf("token source asked %d times, want %d", got, tt.wantCalls)
+			}
+		})
 	}
 }

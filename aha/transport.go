@@ -180,11 +180,36 @@ func permanent(err error) bool {
 	return errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify)
 }
 
+// temporaryTokenError reports whether a token source's failure may mend
+// on its own: one that says so (a Temporary method, as oauthflow's
+// TokenError and net errors have), an x/oauth2 refresh answered 429 or
+// 5xx, or a network failure. A refusal (invalid_client, invalid_grant, a
+// revoked authorization) is final: asking again would only resend the
+// same credentials.
+func temporaryTokenError(err error) bool {
+	var ne net.Error // before Temporary: net errors' own is deprecated and narrow
+	if errors.As(err, &ne) {
+		return true
+	}
+	var tmp interface{ Temporary() bool }
+	if errors.As(err, &tmp) {
+		return tmp.Temporary()
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil {
+		return re.Response.StatusCode == http.StatusTooManyRequests || re.Response.StatusCode >= 500
+	}
+	return false
+}
+
 // decide says whether to retry, after how long, and whether the server's
 // demanded wait exceeds the cap (then rlErr is set).
 func (t *retryTransport) decide(req *http.Request, resp *http.Response, err error, attempt int) (bool, time.Duration, error) {
 	if err != nil {
 		if req.Context().Err() != nil || !idempotent(req.Method) || permanent(err) {
+			return false, 0, nil
+		}
+		if te := (*TokenError)(nil); errors.As(err, &te) && !temporaryTokenError(te.Err) {
 			return false, 0, nil
 		}
 		return true, t.backoff(attempt), nil

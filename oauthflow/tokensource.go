@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -71,6 +72,14 @@ func (e *TokenError) Error() string {
 // Unwrap returns the transport error, if any (for errors.Is with
 // context.DeadlineExceeded and the like).
 func (e *TokenError) Unwrap() error { return e.Err }
+
+// Temporary reports whether asking again may succeed: no answer arrived
+// (a network failure), or Aha! answered 429 or 5xx. A refusal such as
+// invalid_client or invalid_grant is not temporary; aha's client does not
+// retry it.
+func (e *TokenError) Temporary() bool {
+	return e.StatusCode == 0 && e.Code == "" || e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
 
 // newTokenError converts an x/oauth2 error, whose text may include the
 // response body, into a [*TokenError] free of the given secrets.

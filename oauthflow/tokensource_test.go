@@ -298,3 +298,23 @@ func TestStaticToken(t *testing.T) {
 		t.Fatalf("empty key: %v", err)
 	}
 }
+
+// TestTokenErrorTemporary: only a failure that may mend (no answer, or
+// Aha! answering 429 or 5xx) is temporary; a refusal is final, so the
+// client does not resend the same credentials.
+func TestTokenErrorTemporary(t *testing.T) {
+	for _, tt := range []struct {
+		e    oauthflow.TokenError
+		want bool
+	}{
+		{oauthflow.TokenError{Op: "refresh the token", Err: errors.New("dial tcp: connection refused")}, true},
+		{oauthflow.TokenError{Op: "refresh the token", StatusCode: 503}, true},
+		{oauthflow.TokenError{Op: "refresh the token", StatusCode: 429}, true},
+		{oauthflow.TokenError{Op: "refresh the token", StatusCode: 401, Code: "invalid_client"}, false},
+		{oauthflow.TokenError{Op: "refresh the token", StatusCode: 400, Code: "invalid_grant"}, false},
+	} {
+		if got := tt.e.Temporary(); got != tt.want {
+			t.Errorf("%v: Temporary() = %v, want %v", &tt.e, got, tt.want)
+		}
+	}
+}
