@@ -17,47 +17,60 @@ import (
 
 // Report is the JSON report (-format json). Its fields are documented in the
 // README; money is a decimal string rounded once, here, to the currency's
-// minor units, and null when unknown.
+// minor units, and null when unknown. Every key is always present, so the
+// shape is the same in every run: what does not apply to a run is null (a
+// list or block) or "" (a string).
 type Report struct {
-	AsOf          time.Time      `json:"as_of"`
-	Profile       string         `json:"profile"`
-	Account       string         `json:"account"`
-	ThresholdDays int            `json:"threshold_days"`
-	Cutoff        time.Time      `json:"cutoff"`
-	DryRun        bool           `json:"dry_run"`
-	ReclaimMode   string         `json:"reclaim_mode"`
-	Journal       string         `json:"journal,omitempty"`
+	AsOf          time.Time `json:"as_of"`
+	Profile       string    `json:"profile"`
+	Account       string    `json:"account"`
+	ThresholdDays int       `json:"threshold_days"`
+	Cutoff        time.Time `json:"cutoff"`
+	DryRun        bool      `json:"dry_run"`
+	ReclaimMode   string    `json:"reclaim_mode"`
+	// Journal is the reclaim journal the run wrote: "" in a dry run, in a
+	// -config run without -journal (each profile names its own), and in
+	// the demo without -journal (its journal is a temporary file, deleted
+	// when the run ends).
+	Journal       string         `json:"journal"`
 	Subscriptions []subscription `json:"subscriptions"`
 	Candidates    []candidate    `json:"candidates"`
 	Protected     []protected    `json:"protected"`
 	// Positions are the license positions as they stand after this run:
 	// after the reclaim actions when -reclaim ran.
 	Positions []position `json:"positions"`
-	// PositionsBefore are the positions before the reclaim actions; only
-	// present when -reclaim ran.
-	PositionsBefore []position    `json:"positions_before,omitempty"`
-	Reclaim         *reclaimBlock `json:"reclaim,omitempty"`
-	Actions         []action      `json:"actions"`
-	Warnings        []warning     `json:"warnings"`
-	// Profiles describes each account of a -config run; absent otherwise.
+	// PositionsBefore are the positions before the reclaim actions; null
+	// unless -reclaim ran.
+	PositionsBefore []position `json:"positions_before"`
+	// Reclaim summarizes the reclaim of a single-account run; null in a
+	// dry run and in a -config run (each profile carries its own).
+	Reclaim  *reclaimBlock `json:"reclaim"`
+	Actions  []action      `json:"actions"`
+	Warnings []warning     `json:"warnings"`
+	// Profiles describes each account of a -config run; null otherwise.
 	// Rows of the lists above then carry their profile, and Positions
 	// holds each profile's positions followed by the cross-profile totals
-	// per model (with no profile).
-	Profiles []profileSummary `json:"profiles,omitempty"`
+	// per model (with profile "").
+	Profiles []profileSummary `json:"profiles"`
+
+	// tempJournal is set when the run's journal was the demo's temporary
+	// file: the text and HTML reports say it is gone.
+	tempJournal bool
 }
 
 // profileSummary is one account of a -config run.
 type profileSummary struct {
-	Name          string        `json:"name"`
-	Account       string        `json:"account"`
-	ThresholdDays int           `json:"threshold_days"`
-	Cutoff        time.Time     `json:"cutoff"`
-	Journal       string        `json:"journal,omitempty"`
-	Reclaim       *reclaimBlock `json:"reclaim,omitempty"`
+	Name          string    `json:"name"`
+	Account       string    `json:"account"`
+	ThresholdDays int       `json:"threshold_days"`
+	Cutoff        time.Time `json:"cutoff"`
+	// Journal is the profile's journal; "" in a dry run.
+	Journal string        `json:"journal"`
+	Reclaim *reclaimBlock `json:"reclaim"`
 }
 
 type subscription struct {
-	Profile        string     `json:"profile,omitempty"`
+	Profile        string     `json:"profile"`
 	ExternalUserID string     `json:"external_user_id"`
 	Email          string     `json:"email"`
 	Model          string     `json:"model"`
@@ -70,7 +83,7 @@ type subscription struct {
 }
 
 type candidate struct {
-	Profile        string     `json:"profile,omitempty"`
+	Profile        string     `json:"profile"`
 	ExternalUserID string     `json:"external_user_id"`
 	Email          string     `json:"email"`
 	Model          string     `json:"model"`
@@ -81,17 +94,21 @@ type candidate struct {
 }
 
 type protected struct {
-	Profile        string `json:"profile,omitempty"`
+	Profile        string `json:"profile"`
 	ExternalUserID string `json:"external_user_id"`
-	Email          string `json:"email,omitempty"`
+	Email          string `json:"email"`
 	Reason         string `json:"reason"`
 }
 
 type position struct {
-	Profile          string     `json:"profile,omitempty"`
-	Model            string     `json:"model"`
-	RightsOwned      int64      `json:"rights_owned"`
-	Unlimited        bool       `json:"unlimited"`
+	Profile     string `json:"profile"`
+	Model       string `json:"model"`
+	RightsOwned int64  `json:"rights_owned"`
+	Unlimited   bool   `json:"unlimited"`
+	// SharedRights, on a profile's row of a -config run, are the rights
+	// of company-wide entitlements the profiles draw on together (counted
+	// once, in the cross-profile total); 0 otherwise.
+	SharedRights     int64      `json:"shared_rights"`
 	RightsUsed       int64      `json:"rights_used"`
 	Available        int64      `json:"available"`
 	RightsNeeded     int64      `json:"rights_needed"`
@@ -122,32 +139,35 @@ type reclaimBlock struct {
 	// Resolved lists the attempts an earlier run left without an outcome
 	// (it was killed during the call) for users this run did not plan,
 	// settled by re-reading them: already_applied or canceled.
-	Resolved []action `json:"resolved"`
+	// CSV: resolved.csv, one row each.
+	Resolved []action `json:"resolved" csv:"-"`
 }
 
 type action struct {
-	Profile        string   `json:"profile,omitempty"`
+	Profile        string   `json:"profile"`
 	ExternalUserID string   `json:"external_user_id"`
 	Email          string   `json:"email"`
 	Action         string   `json:"action"`
 	Outcome        string   `json:"outcome"`
 	Error          string   `json:"error"`
-	Reason         string   `json:"reason,omitempty"`
+	Reason         string   `json:"reason"`
 	Models         []string `json:"models"`
 }
 
 // reportAction is one reclaim action of profile as the report shows it.
 func reportAction(profile string, act reclaim.ActionResult) action {
 	return action{Profile: profile, ExternalUserID: act.ExternalUserID, Email: act.Email, Action: string(act.Action),
-		Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: act.Models}
+		Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: append([]string{}, act.Models...)}
 }
 
 type warning struct {
-	Profile string `json:"profile,omitempty"`
+	Profile string `json:"profile"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	Model   string `json:"model,omitempty"`
-	UserID  string `json:"external_user_id,omitempty"`
+	// Model and UserID name the model and the user a warning is about;
+	// "" when it is about neither.
+	Model  string `json:"model"`
+	UserID string `json:"external_user_id"`
 }
 
 func timePtr(a sam.Activity) *time.Time {
@@ -172,7 +192,7 @@ func positions(ps []sam.Position) []position {
 		p = reconcile.RoundPosition(p)
 		places := sam.CurrencyMinorUnits(p.Currency)
 		q := position{
-			Profile: p.Profile, Model: p.Model, RightsOwned: p.RightsOwned, Unlimited: p.Unlimited,
+			Profile: p.Profile, Model: p.Model, RightsOwned: p.RightsOwned, Unlimited: p.Unlimited, SharedRights: p.SharedRights,
 			RightsUsed: p.RightsUsed, Available: p.Available, RightsNeeded: p.RightsNeeded, Status: p.Status,
 			PricePerRight: decPtr(p.PricePerRight, places), TrueUpCost: decPtr(p.TrueUpCost, places),
 			OverLicensedCost: decPtr(p.OverLicensedCost, places), PotentialSavings: decPtr(p.PotentialSavings, places),
@@ -201,6 +221,10 @@ func buildReport(j *job) *Report {
 	if !multi {
 		a := j.accts[0]
 		r.Profile, r.Account, r.Journal = a.name(), a.conn.account, a.journal
+		if a.tempJournal {
+			// The path names a file that is gone when the reader sees it.
+			r.Journal, r.tempJournal = "", true
+		}
 	} else {
 		names := make([]string, len(j.accts))
 		for i, a := range j.accts {
