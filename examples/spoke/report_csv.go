@@ -117,8 +117,10 @@ func csvRecord(v reflect.Value, out []string) []string {
 	return out
 }
 
-// csvCell formats one value. Text that a spreadsheet would run as a formula
-// (it starts with = + - @ or a control character and is not a number) is
+// csvCell formats one value. Text is shown through [visible] (a line
+// break, a terminal escape or a bidi override in data from Aha! is written
+// as an escape such as \n, \x1b or \u202e), and text that a spreadsheet
+// would run as a formula (it starts with = + - @ and is not a number) is
 // prefixed with a quote, so data from Aha! cannot run in the reader's
 // spreadsheet.
 func csvCell(v reflect.Value) string {
@@ -133,7 +135,7 @@ func csvCell(v reflect.Value) string {
 	}
 	switch v.Kind() {
 	case reflect.String:
-		return defuseFormula(v.String())
+		return defuseFormula(visible(v.String()))
 	case reflect.Bool:
 		return strconv.FormatBool(v.Bool())
 	case reflect.Int, reflect.Int64, reflect.Int32:
@@ -145,7 +147,7 @@ func csvCell(v reflect.Value) string {
 		}
 		return strings.Join(parts, ";")
 	default:
-		return defuseFormula(fmt.Sprint(v.Interface()))
+		return defuseFormula(visible(fmt.Sprint(v.Interface())))
 	}
 }
 

@@ -22,7 +22,7 @@ func jsonCell(v any) string {
 	case nil:
 		return ""
 	case string:
-		return defuseFormula(x)
+		return defuseFormula(visible(x))
 	case json.Number:
 		return x.String()
 	case bool:
