@@ -75,7 +75,7 @@ func TestReclaimReportsSayWhatHappened(t *testing.T) {
 			var want [][]string
 			for _, p := range r.PositionsBefore {
 				want = append(want, []string{p.Model, itoa64(p.RightsOwned), itoa64(p.RightsUsed), itoa64(p.Available), string(p.Status),
-					orDash(p.TrueUpCost), orDash(p.OverLicensedCost), orDash(p.PotentialSavings), orDash(p.Currency), orDash(p.PercentUnused)})
+					orDash(p.PricePerRight), orDash(p.TrueUpCost), orDash(p.OverLicensedCost), orDash(p.PotentialSavings), orDash(p.Currency), orDash(p.PercentUnused)})
 			}
 			if diff := cmp.Diff(want, tableRows(t, doc, "positions-before")); diff != "" {
 				t.Errorf("HTML positions before (-want +got):\n%s", diff)
