@@ -118,9 +118,12 @@
 // counted priced entitlements use more than one currency, the row's money
 // is nil and a mixed_currencies warning names the currencies (for the
 // total only when no profile's row was already warned of). An unlimited
-// row's TrueUpCost is a known 0 (an unlimited licence never owes a
-// true-up) while its price, OverLicensedCost and PotentialSavings are nil:
-// a flat licence has no price per right. Money stays exact; round it once,
+// row's price, OverLicensedCost and PotentialSavings are nil: a flat
+// licence has no price per right. Its TrueUpCost is a known 0 (an
+// unlimited licence never owes a true-up) in the Currency its unlimited
+// entitlements state; when they state none (or several), Currency is
+// empty and TrueUpCost nil like all money: no amount is ever given
+// without its currency. Money stays exact; round it once,
 // for display, with [RoundPosition] or [Result.Rounded].
 //
 // # Reasons

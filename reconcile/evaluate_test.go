@@ -280,8 +280,20 @@ func TestPositions(t *testing.T) {
 				{Model: "Aha! Roadmaps", Rights: 2, UnitCost: money("100"), Currency: "USD", Period: sam.Annual, Start: date("2026-01-01")},
 				{Model: "Aha! Roadmaps", Unlimited: true, Start: date("2026-01-01")},
 			},
-			// True-up a known 0; no price per right, so over-licensed and savings unknown.
-			want:     sam.Position{Model: "Aha! Roadmaps", Unlimited: true, RightsUsed: 4, RightsCovered: 4, Status: sam.Compliant, TrueUpCost: money("0"), Stale: 2},
+			// No price per right, so over-licensed and savings unknown; the
+			// unlimited licence states no currency, so the true-up (a known
+			// 0) cannot be shown in one and stays unknown like all money.
+			want:     sam.Position{Model: "Aha! Roadmaps", Unlimited: true, RightsUsed: 4, RightsCovered: 4, Status: sam.Compliant, Stale: 2},
+			warnings: []reconcile.WarningCode{reconcile.WarnOverlapping},
+		},
+		{
+			name:  "unlimited licence stating a currency: the true-up is a known 0 in it",
+			users: users(4, 2, roadmaps),
+			ents: []sam.Entitlement{
+				{Model: "Aha! Roadmaps", Rights: 2, UnitCost: money("100"), Currency: "USD", Period: sam.Annual, Start: date("2026-01-01")},
+				{Model: "Aha! Roadmaps", Unlimited: true, Currency: "EUR", Start: date("2026-01-01")},
+			},
+			want:     sam.Position{Model: "Aha! Roadmaps", Unlimited: true, RightsUsed: 4, RightsCovered: 4, Status: sam.Compliant, Currency: "EUR", TrueUpCost: money("0"), Stale: 2},
 			warnings: []reconcile.WarningCode{reconcile.WarnOverlapping},
 		},
 		{

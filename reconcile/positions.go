@@ -149,7 +149,7 @@ func (e *engine) profilePosition(pi, mi int, multi bool) (pos sam.Position, mixe
 	pos = e.newPosition(p.Name, mi, t)
 	pos.SharedRights = shared
 	if unlimited {
-		setUnlimited(&pos)
+		setUnlimited(&pos, inRow)
 	} else if currencies := e.setFinite(&pos, counted, 0, t.stale); len(currencies) > 1 {
 		e.warnMixed(p.Name, mi, currencies)
 		mixed = true
@@ -167,7 +167,13 @@ func (e *engine) profilePosition(pi, mi int, multi bool) (pos sam.Position, mixe
 func (e *engine) totalPosition(mi int, t tally) (pos sam.Position, currencies []string) {
 	pos = e.newPosition("", mi, t)
 	if e.companyUnlimited(mi) {
-		setUnlimited(&pos)
+		var company []*ent
+		for _, i := range e.byModel[mi] {
+			if x := &e.ents[i]; x.counts && x.e.Profile == "" {
+				company = append(company, x)
+			}
+		}
+		setUnlimited(&pos, company)
 		return pos, nil
 	}
 	var counted []*ent
@@ -190,15 +196,26 @@ func (e *engine) newPosition(profile string, mi int, t tally) sam.Position {
 }
 
 // setUnlimited makes pos an unlimited position: everyone used is covered,
-// compliant, nothing owned, available or needed in rights; the true-up is
-// a known 0 (an unlimited licence never owes one) while the price,
+// compliant, nothing owned, available or needed in rights. The price,
 // over-licensed cost and potential savings are unknown (nil): a flat
-// licence has no price per right.
-func setUnlimited(pos *sam.Position) {
+// licence has no price per right. The true-up is a known 0 (an unlimited
+// licence never owes one) in the currency the unlimited entitlements of
+// applying state, when they state one; without a currency it is nil like
+// all money, so that no amount is ever shown without its currency.
+func setUnlimited(pos *sam.Position, applying []*ent) {
 	pos.Unlimited = true
 	pos.Status = sam.Compliant
 	pos.RightsCovered = pos.RightsUsed
-	pos.TrueUpCost = ptr(sam.Decimal{})
+	var currencies []string
+	for _, x := range applying {
+		if x.e.Unlimited && x.e.Currency != "" && !slices.Contains(currencies, x.e.Currency) {
+			currencies = append(currencies, x.e.Currency)
+		}
+	}
+	if len(currencies) == 1 {
+		pos.Currency = currencies[0]
+		pos.TrueUpCost = ptr(sam.Decimal{})
+	}
 }
 
 // setFinite measures pos against the finite rights of counted: covered of

@@ -49,7 +49,8 @@ func TestPositionsAcrossProfiles(t *testing.T) {
 			cee:   seats("c", 3, 1, develop),
 			model: dev,
 			want: []sam.Position{
-				{Profile: "bee", Model: dev, Unlimited: true, RightsUsed: 5, RightsCovered: 5, Status: sam.Compliant, TrueUpCost: money("0"), Stale: 1},
+				// No currency stated: the true-up is unknown like all money.
+				{Profile: "bee", Model: dev, Unlimited: true, RightsUsed: 5, RightsCovered: 5, Status: sam.Compliant, Stale: 1},
 				{Profile: "cee", Model: dev, RightsUsed: 3, Available: -3, RightsNeeded: 3, Status: sam.NotCompliant, Stale: 1},
 				// owned 0 − (used 8 − covered 5) = −3.
 				{Model: dev, RightsUsed: 8, RightsCovered: 5, Available: -3, RightsNeeded: 3, Status: sam.NotCompliant, Stale: 2},
@@ -62,7 +63,7 @@ func TestPositionsAcrossProfiles(t *testing.T) {
 			// rights are not pooled: bee needs none of them.
 			name: "a person also in an uncovered profile is not covered; a covered profile's finite rights stay out of the total",
 			ents: []sam.Entitlement{
-				{Model: dev, Profile: "bee", Unlimited: true, Start: start},
+				{Model: dev, Profile: "bee", Unlimited: true, Currency: "USD", Start: start},
 				{Model: dev, Profile: "bee", Rights: 5, UnitCost: money("100"), Currency: "USD", Period: sam.Annual, Start: start},
 				{Model: dev, Profile: "cee", Rights: 3, UnitCost: money("10"), Currency: "USD", Period: sam.Monthly, Start: start},
 			},
@@ -70,7 +71,7 @@ func TestPositionsAcrossProfiles(t *testing.T) {
 			cee:   append(seats("c", 3, 2, develop), user("c9", sam.Seen(now.AddDate(0, 0, -100)), idents(develop), email("ann@example.com"))),
 			model: dev,
 			want: []sam.Position{
-				{Profile: "bee", Model: dev, Unlimited: true, RightsUsed: 4, RightsCovered: 4, Status: sam.Compliant, TrueUpCost: money("0"), Stale: 1},
+				{Profile: "bee", Model: dev, Unlimited: true, RightsUsed: 4, RightsCovered: 4, Status: sam.Compliant, Currency: "USD", TrueUpCost: money("0"), Stale: 1},
 				// 3 owned − 4 used = −1; 120 a right a year.
 				{Profile: "cee", Model: dev, RightsOwned: 3, RightsUsed: 4, Available: -1, RightsNeeded: 1, Status: sam.NotCompliant,
 					Currency: "USD", PricePerRight: money("120"), TrueUpCost: money("120"), OverLicensedCost: money("0"), PotentialSavings: money("360"), Stale: 3},
@@ -84,16 +85,17 @@ func TestPositionsAcrossProfiles(t *testing.T) {
 		{
 			name: "a company-wide unlimited licence covers every profile",
 			ents: []sam.Entitlement{
-				{Model: dev, Unlimited: true, Start: start},
+				{Model: dev, Unlimited: true, Currency: "EUR", Start: start},
 				{Model: dev, Profile: "cee", Rights: 2, Start: start},
 			},
 			bee:   seats("b", 2, 0, develop),
 			cee:   seats("c", 3, 1, develop),
 			model: dev,
 			want: []sam.Position{
-				{Profile: "bee", Model: dev, Unlimited: true, RightsUsed: 2, RightsCovered: 2, Status: sam.Compliant, TrueUpCost: money("0")},
-				{Profile: "cee", Model: dev, Unlimited: true, RightsUsed: 3, RightsCovered: 3, Status: sam.Compliant, TrueUpCost: money("0"), Stale: 1},
-				{Model: dev, Unlimited: true, RightsUsed: 5, RightsCovered: 5, Status: sam.Compliant, TrueUpCost: money("0"), Stale: 1},
+				// The true-up, a known 0, in the currency the licence states.
+				{Profile: "bee", Model: dev, Unlimited: true, RightsUsed: 2, RightsCovered: 2, Status: sam.Compliant, Currency: "EUR", TrueUpCost: money("0")},
+				{Profile: "cee", Model: dev, Unlimited: true, RightsUsed: 3, RightsCovered: 3, Status: sam.Compliant, Currency: "EUR", TrueUpCost: money("0"), Stale: 1},
+				{Model: dev, Unlimited: true, RightsUsed: 5, RightsCovered: 5, Status: sam.Compliant, Currency: "EUR", TrueUpCost: money("0"), Stale: 1},
 			},
 			warnings: []reconcile.WarningCode{reconcile.WarnOverlapping},
 		},

@@ -23,8 +23,10 @@ const (
 // On an Unlimited position every user is covered (RightsCovered =
 // RightsUsed), Status is Compliant, RightsOwned, Available and
 // RightsNeeded are 0, TrueUpCost is a known 0 (an unlimited licence never
-// owes a true-up), and PricePerRight, OverLicensedCost and
-// PotentialSavings are nil: a flat licence has no price per right.
+// owes a true-up) in the currency the unlimited entitlement states (nil,
+// with Currency empty, when it states none: no amount without its
+// currency), and PricePerRight, OverLicensedCost and PotentialSavings are
+// nil: a flat licence has no price per right.
 type Position struct {
 	Profile string `json:"profile,omitempty"`
 	Model   string `json:"model"`

@@ -247,6 +247,12 @@ func TestConfigReclaim(t *testing.T) {
 	if r.PositionsBefore == nil {
 		t.Error("positions_before is missing after a reclaim")
 	}
+	// The CSV files carry the same: profiles.csv each profile's reclaim.
+	csvDir := filepath.Join(dir, "csv")
+	if err := writeCSVDir(csvDir, r); err != nil {
+		t.Fatal(err)
+	}
+	checkCSVAgainstJSON(t, csvDir, out)
 
 	f, err := os.Open(journal)
 	if err != nil {

@@ -286,6 +286,10 @@ type account struct {
 	jr      *reclaim.Journal // opened, and locked, before the first request
 	notes   []string
 	warns   []warning // the command's own warnings about this account
+
+	// tempJournal: journal is the demo's temporary file, removed when the
+	// run ends.
+	tempJournal bool
 }
 
 func (a *account) name() string { return a.conn.profile }
@@ -658,7 +662,7 @@ func (j *job) journalPath(a *account) (string, error) {
 			return "", &runError{msg: fmt.Sprintf("creating a journal for the demo: %v", err), err: err}
 		}
 		j.closers = append(j.closers, func() { os.RemoveAll(dir) })
-		a.journal = filepath.Join(dir, "journal.jsonl")
+		a.journal, a.tempJournal = filepath.Join(dir, "journal.jsonl"), true
 		return a.journal, nil
 	}
 	path, err := defaultJournal(a.name())

@@ -770,8 +770,21 @@ func TestEntitlementsPositions(t *testing.T) {
 	if diff := cmp.Diff(wantR, p); diff != "" {
 		t.Errorf("Roadmaps (-want +got):\n%s", diff)
 	}
-	if d := rep.position(t, modelDevelop); !d.Unlimited || d.Status != "compliant" || d.RightsUsed != used[modelDevelop] {
-		t.Errorf("Develop unlimited: %+v", d)
+	// An unlimited licence stating no currency: no amount without one.
+	wantD := jsonPosition{Model: modelDevelop, Unlimited: true, RightsUsed: used[modelDevelop], Status: "compliant"}
+	if diff := cmp.Diff(wantD, rep.position(t, modelDevelop)); diff != "" {
+		t.Errorf("Develop unlimited (-want +got):\n%s", diff)
+	}
+	// Stating one, the true-up is a known 0 in it.
+	ents3 := writeFile(t, "ents3.json", `[{"model": "Aha! Develop", "unlimited": true, "currency": "JPY", "start": "2026-01-01"}]`)
+	r = f.run(nil, "-format", "json", "-entitlements", ents3)
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	jpy := "JPY"
+	wantD.TrueUpCost, wantD.Currency = s("0"), &jpy
+	if diff := cmp.Diff(wantD, decodeReport(t, r.stdout).position(t, modelDevelop)); diff != "" {
+		t.Errorf("Develop unlimited in JPY (-want +got):\n%s", diff)
 	}
 }
 

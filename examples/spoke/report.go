@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/samspoke/samspoke/reclaim"
@@ -17,47 +16,60 @@ import (
 
 // Report is the JSON report (-format json). Its fields are documented in the
 // README; money is a decimal string rounded once, here, to the currency's
-// minor units, and null when unknown.
+// minor units, and null when unknown. Every key is always present, so the
+// shape is the same in every run: what does not apply to a run is null (a
+// list or block) or "" (a string).
 type Report struct {
-	AsOf          time.Time      `json:"as_of"`
-	Profile       string         `json:"profile"`
-	Account       string         `json:"account"`
-	ThresholdDays int            `json:"threshold_days"`
-	Cutoff        time.Time      `json:"cutoff"`
-	DryRun        bool           `json:"dry_run"`
-	ReclaimMode   string         `json:"reclaim_mode"`
-	Journal       string         `json:"journal,omitempty"`
+	AsOf          time.Time `json:"as_of"`
+	Profile       string    `json:"profile"`
+	Account       string    `json:"account"`
+	ThresholdDays int       `json:"threshold_days"`
+	Cutoff        time.Time `json:"cutoff"`
+	DryRun        bool      `json:"dry_run"`
+	ReclaimMode   string    `json:"reclaim_mode"`
+	// Journal is the reclaim journal the run wrote: "" in a dry run, in a
+	// -config run without -journal (each profile names its own), and in
+	// the demo without -journal (its journal is a temporary file, deleted
+	// when the run ends).
+	Journal       string         `json:"journal"`
 	Subscriptions []subscription `json:"subscriptions"`
 	Candidates    []candidate    `json:"candidates"`
 	Protected     []protected    `json:"protected"`
 	// Positions are the license positions as they stand after this run:
 	// after the reclaim actions when -reclaim ran.
 	Positions []position `json:"positions"`
-	// PositionsBefore are the positions before the reclaim actions; only
-	// present when -reclaim ran.
-	PositionsBefore []position    `json:"positions_before,omitempty"`
-	Reclaim         *reclaimBlock `json:"reclaim,omitempty"`
-	Actions         []action      `json:"actions"`
-	Warnings        []warning     `json:"warnings"`
-	// Profiles describes each account of a -config run; absent otherwise.
+	// PositionsBefore are the positions before the reclaim actions; null
+	// unless -reclaim ran.
+	PositionsBefore []position `json:"positions_before"`
+	// Reclaim summarizes the reclaim of a single-account run; null in a
+	// dry run and in a -config run (each profile carries its own).
+	Reclaim  *reclaimBlock `json:"reclaim"`
+	Actions  []action      `json:"actions"`
+	Warnings []warning     `json:"warnings"`
+	// Profiles describes each account of a -config run; null otherwise.
 	// Rows of the lists above then carry their profile, and Positions
 	// holds each profile's positions followed by the cross-profile totals
-	// per model (with no profile).
-	Profiles []profileSummary `json:"profiles,omitempty"`
+	// per model (with profile "").
+	Profiles []profileSummary `json:"profiles"`
+
+	// tempJournal is set when the run's journal was the demo's temporary
+	// file: the text and HTML reports say it is gone.
+	tempJournal bool
 }
 
 // profileSummary is one account of a -config run.
 type profileSummary struct {
-	Name          string        `json:"name"`
-	Account       string        `json:"account"`
-	ThresholdDays int           `json:"threshold_days"`
-	Cutoff        time.Time     `json:"cutoff"`
-	Journal       string        `json:"journal,omitempty"`
-	Reclaim       *reclaimBlock `json:"reclaim,omitempty"`
+	Name          string    `json:"name"`
+	Account       string    `json:"account"`
+	ThresholdDays int       `json:"threshold_days"`
+	Cutoff        time.Time `json:"cutoff"`
+	// Journal is the profile's journal; "" in a dry run.
+	Journal string        `json:"journal"`
+	Reclaim *reclaimBlock `json:"reclaim"`
 }
 
 type subscription struct {
-	Profile        string     `json:"profile,omitempty"`
+	Profile        string     `json:"profile"`
 	ExternalUserID string     `json:"external_user_id"`
 	Email          string     `json:"email"`
 	Model          string     `json:"model"`
@@ -70,7 +82,7 @@ type subscription struct {
 }
 
 type candidate struct {
-	Profile        string     `json:"profile,omitempty"`
+	Profile        string     `json:"profile"`
 	ExternalUserID string     `json:"external_user_id"`
 	Email          string     `json:"email"`
 	Model          string     `json:"model"`
@@ -81,14 +93,14 @@ type candidate struct {
 }
 
 type protected struct {
-	Profile        string `json:"profile,omitempty"`
+	Profile        string `json:"profile"`
 	ExternalUserID string `json:"external_user_id"`
-	Email          string `json:"email,omitempty"`
+	Email          string `json:"email"`
 	Reason         string `json:"reason"`
 }
 
 type position struct {
-	Profile     string `json:"profile,omitempty"`
+	Profile     string `json:"profile"`
 	Model       string `json:"model"`
 	RightsOwned int64  `json:"rights_owned"`
 	Unlimited   bool   `json:"unlimited"`
@@ -131,32 +143,35 @@ type reclaimBlock struct {
 	// Resolved lists the attempts an earlier run left without an outcome
 	// (it was killed during the call) for users this run did not plan,
 	// settled by re-reading them: already_applied or canceled.
-	Resolved []action `json:"resolved"`
+	// CSV: resolved.csv, one row each.
+	Resolved []action `json:"resolved" csv:"-"`
 }
 
 type action struct {
-	Profile        string   `json:"profile,omitempty"`
+	Profile        string   `json:"profile"`
 	ExternalUserID string   `json:"external_user_id"`
 	Email          string   `json:"email"`
 	Action         string   `json:"action"`
 	Outcome        string   `json:"outcome"`
 	Error          string   `json:"error"`
-	Reason         string   `json:"reason,omitempty"`
+	Reason         string   `json:"reason"`
 	Models         []string `json:"models"`
 }
 
 // reportAction is one reclaim action of profile as the report shows it.
 func reportAction(profile string, act reclaim.ActionResult) action {
 	return action{Profile: profile, ExternalUserID: act.ExternalUserID, Email: act.Email, Action: string(act.Action),
-		Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: act.Models}
+		Outcome: string(act.Outcome), Error: act.Error, Reason: act.Reason, Models: append([]string{}, act.Models...)}
 }
 
 type warning struct {
-	Profile string `json:"profile,omitempty"`
+	Profile string `json:"profile"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	Model   string `json:"model,omitempty"`
-	UserID  string `json:"external_user_id,omitempty"`
+	// Model and UserID name the model and the user a warning is about;
+	// "" when it is about neither.
+	Model  string `json:"model"`
+	UserID string `json:"external_user_id"`
 }
 
 func timePtr(a sam.Activity) *time.Time {
@@ -210,6 +225,10 @@ func buildReport(j *job) *Report {
 	if !multi {
 		a := j.accts[0]
 		r.Profile, r.Account, r.Journal = a.name(), a.conn.account, a.journal
+		if a.tempJournal {
+			// The path names a file that is gone when the reader sees it.
+			r.Journal, r.tempJournal = "", true
+		}
 	} else {
 		names := make([]string, len(j.accts))
 		for i, a := range j.accts {
@@ -434,54 +453,145 @@ func orDash(s *string) string {
 	return *s
 }
 
-func writeText(w io.Writer, r *Report) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "samspoke — Aha! license position\n")
-	fmt.Fprintf(&b, "Account:   %s (profile %q)\n", r.Account, r.Profile)
-	for _, p := range r.Profiles {
-		fmt.Fprintf(&b, "  %-12s %s, inactive after %d days\n", p.Name, p.Account, p.ThresholdDays)
+// positionsTitle heads the positions table: after a reclaim it says
+// whether the positions moved, and why not when they did not.
+func positionsTitle(r *Report) string {
+	if r.PositionsBefore == nil {
+		return "License positions"
 	}
-	fmt.Fprintf(&b, "As of:     %s; inactive = no activity for %d days (before %s)\n",
-		r.AsOf.Format(time.RFC3339), r.ThresholdDays, r.Cutoff.Format(time.RFC3339))
-	if r.DryRun {
-		fmt.Fprintf(&b, "Mode:      dry run — nothing was changed in Aha! (use -reclaim to apply)\n")
-	} else {
-		fmt.Fprintf(&b, "Mode:      reclaim (%s), journal %s\n", r.ReclaimMode, r.Journal)
+	blocks := reclaimBlocks(r)
+	capped, freed := 0, 0
+	for _, x := range blocks {
+		if x.CapExceeded {
+			capped++
+		}
+		freed += len(x.Freed)
 	}
+	switch {
+	case len(blocks) > 0 && capped == len(blocks):
+		return "License positions (unchanged: the reclaim plan exceeds -max-reclaim, so no action was applied)"
+	case freed == 0:
+		return "License positions (unchanged: the reclaim freed no seat)"
+	default:
+		return fmt.Sprintf("License positions after the reclaim actions (%s freed)", plural(freed, "user"))
+	}
+}
 
-	b.WriteString("\nLicense positions")
-	if r.PositionsBefore != nil {
-		b.WriteString(" (after the reclaim actions)")
+// reclaimBlocks are the reclaim summaries of the run: the account's, or
+// each profile's in a -config run.
+func reclaimBlocks(r *Report) []*reclaimBlock {
+	if r.Reclaim != nil {
+		return []*reclaimBlock{r.Reclaim}
 	}
-	b.WriteString("\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "Model\tOwned\tUsed\tAvailable\tStatus\tPrice/right/yr\tTrue-up\tOver-licensed\tSavings\tCurrency\t% unused\t")
-	for _, p := range r.Positions {
+	var out []*reclaimBlock
+	for _, p := range r.Profiles {
+		if p.Reclaim != nil {
+			out = append(out, p.Reclaim)
+		}
+	}
+	return out
+}
+
+// modeLine says whether the run changed anything and where its journal is.
+func modeLine(r *Report) string {
+	switch {
+	case r.DryRun:
+		return "dry run — nothing was changed in Aha! (use -reclaim to apply)"
+	case r.tempJournal:
+		return fmt.Sprintf("reclaim (%s); the demo's journal was a temporary file, deleted when the run ended (pass -journal FILE to keep one)", r.ReclaimMode)
+	case r.Journal == "" && r.Profiles != nil:
+		return fmt.Sprintf("reclaim (%s), one journal per profile (listed with the profiles)", r.ReclaimMode)
+	default:
+		return fmt.Sprintf("reclaim (%s), journal %s", r.ReclaimMode, r.Journal)
+	}
+}
+
+// textTable writes rows (the first is the header) as columns two spaces
+// apart, each cell padded to its column's display width, so that a wide
+// or combining character does not shift the columns. Right-aligned tables
+// pad every cell on the left; left-aligned ones pad every cell but the
+// last on the right. No line ends in blanks.
+func textTable(b *strings.Builder, right bool, rows [][]string) {
+	var widths []int
+	for _, row := range rows {
+		for i, c := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, row := range rows {
+		var line strings.Builder
+		for i, c := range row {
+			pad := strings.Repeat(" ", widths[i]+2-displayWidth(c))
+			switch {
+			case right:
+				line.WriteString(pad + c)
+			case i == len(row)-1:
+				line.WriteString(c)
+			default:
+				line.WriteString(c + pad)
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+}
+
+// writePositionsText writes the positions table and the activity spread.
+func writePositionsText(b *strings.Builder, r *Report, title string, ps []position, spread bool) {
+	b.WriteString("\n" + title + "\n")
+	rows := [][]string{{"Model", "Owned", "Used", "Available", "Status", "Price/right/yr", "True-up", "Over-licensed", "Savings", "Currency", "% unused"}}
+	for _, p := range ps {
 		owned := fmt.Sprint(p.RightsOwned)
 		if p.Unlimited {
 			owned = "unlimited"
 		}
-		model := positionLabel(r, p)
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", model, owned, p.RightsUsed, p.Available, p.Status,
-			orDash(p.PricePerRight), orDash(p.TrueUpCost), orDash(p.OverLicensedCost), orDash(p.PotentialSavings), orDash(p.Currency), orDash(p.PercentUnused))
+		rows = append(rows, []string{positionLabel(r, p), owned, fmt.Sprint(p.RightsUsed), fmt.Sprint(p.Available), string(p.Status),
+			orDash(p.PricePerRight), orDash(p.TrueUpCost), orDash(p.OverLicensedCost), orDash(p.PotentialSavings), orDash(p.Currency), orDash(p.PercentUnused)})
 	}
-	tw.Flush()
-
+	textTable(b, true, rows)
+	if !spread {
+		return
+	}
 	b.WriteString("\nActivity spread (days since last activity, active subscriptions)\n")
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "Model\t0–30\t30–60\t60–90\t90+\tnever\tunknown\t")
-	for _, p := range r.Positions {
+	rows = [][]string{{"Model", "0–30", "30–60", "60–90", "90+", "never", "unknown"}}
+	for _, p := range ps {
 		s := p.Spread
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", positionLabel(r, p), s.Days0To30, s.Days30To60, s.Days60To90, s.Days90Plus, s.Never, s.Unknown)
+		rows = append(rows, []string{positionLabel(r, p), fmt.Sprint(s.Days0To30), fmt.Sprint(s.Days30To60), fmt.Sprint(s.Days60To90),
+			fmt.Sprint(s.Days90Plus), fmt.Sprint(s.Never), fmt.Sprint(s.Unknown)})
 	}
-	tw.Flush()
+	textTable(b, true, rows)
+}
+
+// writeText writes the report for a person at a terminal. Every string
+// from the account is shown through [visible]: one row stays one line.
+func writeText(w io.Writer, r *Report) error {
+	r = visibleReport(r)
+	var b strings.Builder
+	fmt.Fprintf(&b, "samspoke — Aha! license position\n")
+	fmt.Fprintf(&b, "Account:   %s (profile \"%s\")\n", r.Account, r.Profile)
+	for _, p := range r.Profiles {
+		fmt.Fprintf(&b, "  %-12s %s, inactive after %d days", p.Name, p.Account, p.ThresholdDays)
+		if !r.DryRun && p.Journal != "" {
+			fmt.Fprintf(&b, ", journal %s", p.Journal)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "As of:     %s; inactive = no activity for %d days (before %s)\n",
+		r.AsOf.Format(time.RFC3339), r.ThresholdDays, r.Cutoff.Format(time.RFC3339))
+	fmt.Fprintf(&b, "Mode:      %s\n", modeLine(r))
+
+	writePositionsText(&b, r, positionsTitle(r), r.Positions, true)
+	if r.PositionsBefore != nil {
+		writePositionsText(&b, r, "License positions before the reclaim actions", r.PositionsBefore, false)
+	}
 
 	seats, users := seatsAndUsers(r.Candidates)
 	fmt.Fprintf(&b, "\nReclamation candidates: %s of %s\n", plural(seats, "seat"), plural(users, "user"))
 	if len(r.Candidates) > 0 {
 		// After a reclaim, each candidate's state says where it ended.
 		states := !r.DryRun
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		var head []string
 		if r.Profiles != nil {
 			head = append(head, "Profile")
@@ -490,7 +600,7 @@ func writeText(w io.Writer, r *Report) error {
 		if states {
 			head = append(head, "State")
 		}
-		fmt.Fprintln(tw, strings.Join(head, "\t"))
+		rows := [][]string{head}
 		for _, c := range r.Candidates {
 			var row []string
 			if r.Profiles != nil {
@@ -500,9 +610,9 @@ func writeText(w io.Writer, r *Report) error {
 			if states {
 				row = append(row, c.State)
 			}
-			fmt.Fprintln(tw, strings.Join(row, "\t"))
+			rows = append(rows, row)
 		}
-		tw.Flush()
+		textTable(&b, false, rows)
 	}
 
 	fmt.Fprintf(&b, "\nProtected from reclaim: %d\n", len(r.Protected))
@@ -520,42 +630,44 @@ func writeText(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "  %-42s %d\n", k, counts[k])
 		}
 		b.WriteString("\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		var head []string
 		if r.Profiles != nil {
 			head = append(head, "Profile")
 		}
-		fmt.Fprintln(tw, strings.Join(append(head, "User id", "Email", "Reason"), "\t"))
+		rows := [][]string{append(head, "User id", "Email", "Reason")}
 		for _, p := range r.Protected {
 			var row []string
 			if r.Profiles != nil {
 				row = append(row, p.Profile)
 			}
-			fmt.Fprintln(tw, strings.Join(append(row, p.ExternalUserID, p.Email, p.Reason), "\t"))
+			rows = append(rows, append(row, p.ExternalUserID, p.Email, p.Reason))
 		}
-		tw.Flush()
+		textTable(&b, false, rows)
 	}
 
 	if r.Reclaim != nil {
-		writeReclaimCounts(&b, "", r.Reclaim)
-		if len(r.Actions) > 0 {
-			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "User id\tEmail\tAction\tOutcome\tDetail")
-			for _, a := range r.Actions {
-				detail := a.Error
-				if detail == "" {
-					detail = a.Reason
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.ExternalUserID, a.Email, a.Action, a.Outcome, detail)
-			}
-			tw.Flush()
-		}
+		writeReclaimText(&b, "", r.Reclaim)
 	}
-
 	for _, p := range r.Profiles {
 		if p.Reclaim != nil {
-			writeReclaimCounts(&b, " ["+p.Name+"]", p.Reclaim)
+			writeReclaimText(&b, " ["+p.Name+"]", p.Reclaim)
 		}
+	}
+	if len(r.Actions) > 0 {
+		var head []string
+		if r.Profiles != nil {
+			head = append(head, "Profile")
+		}
+		rows := [][]string{append(head, "User id", "Email", "Action", "Outcome", "Detail")}
+		for _, a := range r.Actions {
+			var row []string
+			if r.Profiles != nil {
+				row = append(row, a.Profile)
+			}
+			rows = append(rows, append(row, a.ExternalUserID, a.Email, a.Action, a.Outcome, actionDetail(a)))
+		}
+		b.WriteString("\n")
+		textTable(&b, false, rows)
 	}
 
 	if len(r.Warnings) > 0 {
@@ -573,23 +685,48 @@ func writeText(w io.Writer, r *Report) error {
 	return err
 }
 
-// writeReclaimCounts writes a reclaim block's summary lines; label names
-// the profile in a -config run.
-func writeReclaimCounts(b *strings.Builder, label string, x *reclaimBlock) {
+// actionDetail is what the reports show of an action beside its outcome:
+// the error of a failed one, else the reason.
+func actionDetail(a action) string {
+	if a.Error != "" {
+		return a.Error
+	}
+	return a.Reason
+}
+
+// writeReclaimText writes a reclaim block's summary; label names the
+// profile in a -config run.
+func writeReclaimText(b *strings.Builder, label string, x *reclaimBlock) {
+	lines := reclaimLines(x)
+	fmt.Fprintf(b, "\nReclaim%s %s\n", label, lines[0])
+	for _, l := range lines[1:] {
+		fmt.Fprintf(b, "  %s\n", l)
+	}
+}
+
+// reclaimLines says what a reclaim did: the counts first, then what needs
+// the reader's attention (the cap, an interruption, attempts of an earlier
+// run settled now, users whose outcome is unknown). The text and HTML
+// reports show the same lines.
+func reclaimLines(x *reclaimBlock) []string {
 	c := x.Counts
-	fmt.Fprintf(b, "\nReclaim%s (%s): planned %d, applied %d, already applied %d, canceled %d, failed %d, skipped by the cap %d, unresolved %d\n",
-		label, x.Mode, x.Planned, c.Applied, c.AlreadyApplied, c.Canceled, c.Failed, c.SkippedCap, len(x.Unresolved))
+	lines := []string{fmt.Sprintf("(%s): planned %d, applied %d, already applied %d, canceled %d, failed %d, skipped by the cap %d, unresolved %d",
+		x.Mode, x.Planned, c.Applied, c.AlreadyApplied, c.Canceled, c.Failed, c.SkippedCap, len(x.Unresolved))}
 	if x.CapExceeded {
-		fmt.Fprintf(b, "  The plan has %d actions, above the cap of %d: none was applied. Raise -max-reclaim, or lift it with -max-reclaim 0.\n",
-			x.Planned, x.MaxActions)
+		lines = append(lines, fmt.Sprintf("The plan has %d actions, above the cap of %d: none was applied. Raise -max-reclaim, or lift it with -max-reclaim 0.",
+			x.Planned, x.MaxActions))
+	}
+	if x.Interrupted {
+		lines = append(lines, "Interrupted: the run stopped before every action was handled; the journal records what was done, and the next run resumes.")
 	}
 	for _, r := range x.Resolved {
-		fmt.Fprintf(b, "  Settled from an earlier run: %s (%s): %s — %s\n", r.ExternalUserID, r.Email, r.Outcome, r.Reason)
+		lines = append(lines, fmt.Sprintf("Settled from an earlier run: %s (%s): %s — %s", r.ExternalUserID, r.Email, r.Outcome, r.Reason))
 	}
 	if len(x.Unresolved) > 0 {
-		fmt.Fprintf(b, "  Unresolved (the call was cut short and the user could not be re-read; whether the seat was freed is unknown; the next run re-reads them): %s\n",
+		lines = append(lines, "Unresolved (the call was cut short and the user could not be re-read; whether the seat was freed is unknown; the next run re-reads them): "+
 			strings.Join(x.Unresolved, ", "))
 	}
+	return lines
 }
 
 // plural says n things.

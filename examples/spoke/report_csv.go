@@ -13,6 +13,9 @@ import (
 )
 
 // csvTables names the files of -format csv and the report list each holds.
+// Every file is written in every run, with its header even when it has no
+// row, so that a directory reused by several runs never keeps a table of
+// an earlier one.
 func csvTables(r *Report) []struct {
 	file string
 	rows any
@@ -21,19 +24,54 @@ func csvTables(r *Report) []struct {
 		file string
 		rows any
 	}{
+		{"run.csv", []runRow{newRunRow(r)}},
+		{"profiles.csv", r.Profiles},
 		{"positions.csv", r.Positions},
+		{"positions_before.csv", r.PositionsBefore},
 		{"candidates.csv", r.Candidates},
 		{"protected.csv", r.Protected},
 		{"subscriptions.csv", r.Subscriptions},
 		{"actions.csv", r.Actions},
+		{"resolved.csv", resolvedActions(r)},
 		{"warnings.csv", r.Warnings},
 	}
 }
 
+// runRow is run.csv's one row: the JSON report's top-level fields that are
+// not lists, and the reclaim summary (empty cells when no reclaim ran, or
+// in a -config run, whose profiles.csv has each profile's).
+type runRow struct {
+	AsOf          time.Time     `json:"as_of"`
+	Profile       string        `json:"profile"`
+	Account       string        `json:"account"`
+	ThresholdDays int           `json:"threshold_days"`
+	Cutoff        time.Time     `json:"cutoff"`
+	DryRun        bool          `json:"dry_run"`
+	ReclaimMode   string        `json:"reclaim_mode"`
+	Journal       string        `json:"journal"`
+	Reclaim       *reclaimBlock `json:"reclaim"`
+}
+
+func newRunRow(r *Report) runRow {
+	return runRow{AsOf: r.AsOf, Profile: r.Profile, Account: r.Account, ThresholdDays: r.ThresholdDays, Cutoff: r.Cutoff,
+		DryRun: r.DryRun, ReclaimMode: r.ReclaimMode, Journal: r.Journal, Reclaim: r.Reclaim}
+}
+
+// resolvedActions gathers reclaim.resolved of the account, or of every
+// profile: each row carries its profile.
+func resolvedActions(r *Report) []action {
+	out := []action{}
+	for _, x := range reclaimBlocks(r) {
+		out = append(out, x.Resolved...)
+	}
+	return out
+}
+
 // writeCSVDir writes one CSV file per table of r into dir (created when
 // missing), each atomically. Headers are the JSON report's field names
-// (nested ones joined with a dot, like activity_spread.0_30); money is the
-// same decimal string as in the JSON, and an unknown value is an empty cell.
+// (nested ones joined with a dot, like activity_spread.0_30 or
+// reclaim.counts.applied); money is the same decimal string as in the JSON,
+// and an unknown value is an empty cell.
 func writeCSVDir(dir string, r *Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // a report directory is meant to be shared
 		return fmt.Errorf("-o %s: %w", dir, pathCause(err))
@@ -77,9 +115,21 @@ func jsonName(f reflect.StructField) string {
 	return name
 }
 
-// nested reports whether a field's value is a struct whose fields become
-// columns of their own.
+// csvName is a field's column name: its JSON name, or "" for a field JSON
+// skips or tagged csv:"-" (a list with a file of its own).
+func csvName(f reflect.StructField) string {
+	if f.Tag.Get("csv") == "-" {
+		return ""
+	}
+	return jsonName(f)
+}
+
+// nested reports whether a field's value is a struct, or a pointer to one,
+// whose fields become columns of their own.
 func nested(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	return t.Kind() == reflect.Struct && t != timeType
 }
 
@@ -87,12 +137,16 @@ func csvHeader(t reflect.Type, prefix string) []string {
 	var out []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name := jsonName(f)
+		name := csvName(f)
 		if name == "" {
 			continue
 		}
 		if nested(f.Type) {
-			out = append(out, csvHeader(f.Type, prefix+name+".")...)
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			out = append(out, csvHeader(ft, prefix+name+".")...)
 			continue
 		}
 		out = append(out, prefix+name)
@@ -104,11 +158,19 @@ func csvRecord(v reflect.Value, out []string) []string {
 	t := v.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if jsonName(f) == "" {
+		if csvName(f) == "" {
 			continue
 		}
 		fv := v.Field(i)
 		if nested(f.Type) {
+			if fv.Kind() == reflect.Pointer {
+				if fv.IsNil() {
+					// Absent (JSON null): an empty cell per column.
+					out = append(out, make([]string, len(csvHeader(f.Type.Elem(), "")))...)
+					continue
+				}
+				fv = fv.Elem()
+			}
 			out = csvRecord(fv, out)
 			continue
 		}
@@ -117,8 +179,10 @@ func csvRecord(v reflect.Value, out []string) []string {
 	return out
 }
 
-// csvCell formats one value. Text that a spreadsheet would run as a formula
-// (it starts with = + - @ or a control character and is not a number) is
+// csvCell formats one value. Text is shown through [visible] (a line
+// break, a terminal escape or a bidi override in data from Aha! is written
+// as an escape such as \n, \x1b or \u202e), and text that a spreadsheet
+// would run as a formula (it starts with = + - @ and is not a number) is
 // prefixed with a quote, so data from Aha! cannot run in the reader's
 // spreadsheet.
 func csvCell(v reflect.Value) string {
@@ -133,7 +197,7 @@ func csvCell(v reflect.Value) string {
 	}
 	switch v.Kind() {
 	case reflect.String:
-		return defuseFormula(v.String())
+		return defuseFormula(visible(v.String()))
 	case reflect.Bool:
 		return strconv.FormatBool(v.Bool())
 	case reflect.Int, reflect.Int64, reflect.Int32:
@@ -145,7 +209,7 @@ func csvCell(v reflect.Value) string {
 		}
 		return strings.Join(parts, ";")
 	default:
-		return defuseFormula(fmt.Sprint(v.Interface()))
+		return defuseFormula(visible(fmt.Sprint(v.Interface())))
 	}
 }
 

@@ -58,6 +58,20 @@ type spreadBucket struct {
 type htmlPage struct {
 	*Report
 	Models []htmlModel
+	// Mode says whether the run changed anything; PositionsTitle heads
+	// the positions (after a reclaim: whether they moved).
+	Mode, PositionsTitle string
+	// Reclaims are the reclaim summaries: the account's, or each
+	// profile's.
+	Reclaims []htmlReclaim
+}
+
+// htmlReclaim is one reclaim summary: the counts, then the lines that
+// need the reader's attention.
+type htmlReclaim struct {
+	Label  string
+	Counts string
+	Notes  []string
 }
 
 func pct(part, whole int64) string {
@@ -112,7 +126,24 @@ func htmlModels(r *Report) []htmlModel {
 	return out
 }
 
-// writeHTML writes the report as one self-contained HTML page.
+// writeHTML writes the report as one self-contained HTML page. Every
+// string from the account is shown through [visible] (and escaped by
+// html/template): a control or bidi character cannot hide or reorder what
+// the reader sees.
 func writeHTML(w io.Writer, r *Report) error {
-	return htmlTemplate.Execute(w, htmlPage{Report: r, Models: htmlModels(r)})
+	r = visibleReport(r)
+	page := htmlPage{Report: r, Models: htmlModels(r), Mode: modeLine(r), PositionsTitle: positionsTitle(r)}
+	add := func(label string, x *reclaimBlock) {
+		lines := reclaimLines(x)
+		page.Reclaims = append(page.Reclaims, htmlReclaim{Label: label, Counts: lines[0], Notes: lines[1:]})
+	}
+	if r.Reclaim != nil {
+		add("", r.Reclaim)
+	}
+	for _, p := range r.Profiles {
+		if p.Reclaim != nil {
+			add(" — "+p.Name, p.Reclaim)
+		}
+	}
+	return htmlTemplate.Execute(w, page)
 }
