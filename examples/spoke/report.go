@@ -538,15 +538,25 @@ func textTable(b *strings.Builder, right bool, rows [][]string) {
 	}
 }
 
+// ownedText is a row's rights owned as the text and HTML reports show it:
+// with -config, a profile's row names the company-wide pool it draws on
+// beside its own rights ("0 +50 shared").
+func ownedText(p position) string {
+	switch {
+	case p.Unlimited:
+		return "unlimited"
+	case p.SharedRights > 0:
+		return fmt.Sprintf("%d +%d shared", p.RightsOwned, p.SharedRights)
+	}
+	return fmt.Sprint(p.RightsOwned)
+}
+
 // writePositionsText writes the positions table and the activity spread.
 func writePositionsText(b *strings.Builder, r *Report, title string, ps []position, spread bool) {
 	b.WriteString("\n" + title + "\n")
 	rows := [][]string{{"Model", "Owned", "Used", "Available", "Status", "Price/right/yr", "True-up", "Over-licensed", "Savings", "Currency", "% unused"}}
 	for _, p := range ps {
-		owned := fmt.Sprint(p.RightsOwned)
-		if p.Unlimited {
-			owned = "unlimited"
-		}
+		owned := ownedText(p)
 		rows = append(rows, []string{positionLabel(r, p), owned, fmt.Sprint(p.RightsUsed), fmt.Sprint(p.Available), string(p.Status),
 			orDash(p.PricePerRight), orDash(p.TrueUpCost), orDash(p.OverLicensedCost), orDash(p.PotentialSavings), orDash(p.Currency), orDash(p.PercentUnused)})
 	}

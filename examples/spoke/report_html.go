@@ -16,6 +16,7 @@ var htmlFS embed.FS
 // SVG, no script, nothing loaded from elsewhere). html/template escapes every
 // value taken from the report.
 var htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+	"owned":   ownedText,
 	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"dash":    orDash,
 	"pct":     pct,

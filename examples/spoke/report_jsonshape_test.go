@@ -123,4 +123,16 @@ func TestConfigSharedRights(t *testing.T) {
 	}) {
 		t.Errorf("no shared_entitlement warning naming shared_rights: %+v", r.Warnings)
 	}
+	// The text and HTML reports show the pool beside a profile's own
+	// rights too, as the warning says each row does.
+	for format, want := range map[string]string{"text": "0 +7 shared", "html": `shared pool <b class="shared-n">7</b>`} {
+		code, out, errs := spokeRun(t, envOf(vars), []string{"-config", cfgPath, "-entitlements", ents, "-now", cfgNow.Format(time.RFC3339), "-format", format},
+			a.token, b.token)
+		if code != 0 {
+			t.Fatalf("-format %s: exit %d:\n%s", format, code, errs)
+		}
+		if n := strings.Count(out, want); n != 2 {
+			t.Errorf("-format %s shows %q %d times, want once per profile (2)", format, want, n)
+		}
+	}
 }
