@@ -122,7 +122,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.Usage = func() {}
 	var nowS, mode, protect string
 	fs.StringVar(&o.ahaURL, "aha-url", "", "the Aha! account, e.g. https://acme.aha.io (default $AHA_URL, else the demo account)")
-	fs.StringVar(&o.profile, "profile", "", "the integration profile's name in the report and in the default journal's file name: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (default: the account's subdomain)")
+	fs.StringVar(&o.profile, "profile", "", "the integration profile's name in the report and in the default journal's file name: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (default: the account's subdomain; local-HOST-PORT for a loopback URL)")
 	fs.StringVar(&nowS, "now", "", "the evaluation time, RFC 3339, in the years 2000 to 2199, e.g. 2026-12-01T00:00:00Z; with -reclaim it must be within 10 minutes of the clock (default: now)")
 	fs.IntVar(&o.inactiveDays, "inactive-days", sam.DefaultThresholdDays, "the reclamation rule's threshold: days without activity")
 	fs.StringVar(&o.entitlements, "entitlements", "", "a JSON file listing the entitlements bought, at most 8 MiB (default: none; the demo's own for the demo)")

@@ -35,7 +35,10 @@ func protectEntryProblem(entry string) string {
 	if !utf8.ValidString(entry) {
 		return "is not valid UTF-8"
 	}
-	if len(entry) <= maxUserIDLen && strings.Trim(entry, "0123456789") == "" {
+	if strings.Trim(entry, "0123456789") == "" {
+		if len(entry) > maxUserIDLen {
+			return fmt.Sprintf("has %d digits: an Aha! user id has at most %d", len(entry), maxUserIDLen)
+		}
 		return ""
 	}
 	if len(entry) > maxEmailLen {

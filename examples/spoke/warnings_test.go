@@ -150,6 +150,10 @@ func TestProtectEntryRule(t *testing.T) {
 			t.Errorf("protectEntryProblem(%q) = %q; want accepted %v", entry, protectEntryProblem(entry), ok)
 		}
 	}
+	// Too many digits is said as such, not as "neither an email nor an id".
+	if got, want := protectEntryProblem("99999999999999999999999"), "has 23 digits: an Aha! user id has at most 20"; got != want {
+		t.Errorf("23 digits: %q, want %q", got, want)
+	}
 }
 
 // TestProtectWarningsCapped: a long list of entries matching no one gives
