@@ -45,12 +45,23 @@ type Profile struct {
 }
 
 // FromDownload builds a Profile from a spoke's download and, when the
-// activity pull ran, its covered window (nil when it did not run: coverage
-// is then taken as complete, and users rely on their own activity signal).
+// activity pull ran, its result: everything the download and the pull say
+// that Evaluate needs, so that a caller does not have to assemble it.
+//
+//   - Users are d's users with pull's sightings merged into their
+//     activity ([sam.MergeActivity]): a user the pull saw active is not
+//     judged by its own, older signal alone. d is not changed.
+//   - ActivityCoverage is pull's covered start, so that users without a
+//     complete signal of their own are protected when the pull reached
+//     less far back than the rule's cutoff.
+//   - Self is d's connection user, always protected.
+//
+// pull is nil when no pull ran: coverage is then taken as complete, and
+// users rely on their own activity signal.
 func FromDownload(name string, d *sam.Download, pull *sam.ActivityPull) Profile {
 	p := Profile{Name: name}
 	if d != nil {
-		p.Self, p.Users = d.Self, d.Users
+		p.Self, p.Users = d.Self, sam.MergeActivity(d.Users, pull)
 	}
 	if pull != nil {
 		p.ActivityCoverage = pull.Covered.Since

@@ -40,7 +40,8 @@ type Download struct {
 
 // ActivityPuller reads user activity for a time window from a secondary
 // source (for Aha!, the audit log). The result is merged into the users'
-// activity with [Activity.Merge], so it can only move activity forward.
+// activity with [Activity.Merge] by [MergeActivity] (which
+// reconcile.FromDownload calls), so it can only move activity forward.
 type ActivityPuller interface {
 	PullActivity(ctx context.Context, w Window) (*ActivityPull, error)
 }
@@ -61,6 +62,33 @@ type ActivityPull struct {
 	Latest map[string]time.Time
 	// Records counts the activity records read.
 	Records int
+}
+
+// MergeActivity returns users with each user's activity moved forward by
+// the latest sighting pull holds for its external id ([Activity.Merge]
+// with [Seen]): activity never moves back, a sighting beats "never" and
+// "unknown", and a user pull did not see keeps its own signal. users is
+// not changed; when pull is nil or sees none of them, users itself is
+// returned. A zero time in pull is no sighting.
+func MergeActivity(users []User, pull *ActivityPull) []User {
+	if pull == nil || len(pull.Latest) == 0 {
+		return users
+	}
+	var out []User
+	for i := range users {
+		t, ok := pull.Latest[users[i].ExternalID]
+		if !ok || t.IsZero() || users[i].ExternalID == "" {
+			continue
+		}
+		if out == nil {
+			out = append([]User(nil), users...)
+		}
+		out[i].Activity = out[i].Activity.Merge(Seen(t))
+	}
+	if out == nil {
+		return users
+	}
+	return out
 }
 
 // ReclaimMode says how a seat is reclaimed.
