@@ -280,6 +280,11 @@ func compareKeys(users []sam.User, a, b ukey) int {
 // profile evaluates one profile's users.
 func (e *engine) profile(pi int) {
 	p := e.profs[pi]
+	for _, w := range p.Warnings {
+		if w != "" {
+			e.warn(Warning{Code: WarnDownload, Profile: p.Name, Message: w})
+		}
+	}
 	users := p.Users
 	keys := make([]ukey, 0, len(users))
 	noID, nSubs := 0, 0

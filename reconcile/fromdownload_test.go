@@ -91,3 +91,24 @@ func TestFromDownloadShortCoverage(t *testing.T) {
 		t.Errorf("candidates %v, protected %v; want user 2, and user 1 protected for a short history", cands, prot)
 	}
 }
+
+// TestDownloadWarnings: the download's warnings reach the result once per
+// profile, as download_warning, after a reclaim's re-evaluation too.
+func TestDownloadWarnings(t *testing.T) {
+	const msg = "2 users came without a readable accessed_at"
+	a := reconcile.FromDownload("acme", &sam.Download{Users: []sam.User{user("1", sam.Unknown())}, Warnings: []string{msg}}, nil)
+	b := reconcile.FromDownload("beta", &sam.Download{Users: []sam.User{user("2", sam.Seen(now))}}, nil)
+	in := reconcile.Input{Profiles: []reconcile.Profile{b, a}}
+	want := []reconcile.Warning{{Code: reconcile.WarnDownload, Profile: "acme", Message: msg}}
+	for _, in := range []reconcile.Input{in, in.WithDisabled("acme", "1")} {
+		var got []reconcile.Warning
+		for _, w := range eval(t, in).Warnings {
+			if w.Code == reconcile.WarnDownload {
+				got = append(got, w)
+			}
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("download warnings (-want +got):\n%s", d)
+		}
+	}
+}

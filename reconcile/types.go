@@ -42,6 +42,9 @@ type Profile struct {
 	// complete lifetime signal (sam.User.ActivityComplete) cannot be
 	// judged inactive and are protected.
 	ActivityCoverage time.Time
+	// Warnings are the download's own warnings (sam.Download.Warnings);
+	// Evaluate reports each as a download_warning of the profile.
+	Warnings []string
 }
 
 // FromDownload builds a Profile from a spoke's download and, when the
@@ -55,6 +58,8 @@ type Profile struct {
 //     complete signal of their own are protected when the pull reached
 //     less far back than the rule's cutoff.
 //   - Self is d's connection user, always protected.
+//   - Warnings are d's warnings, reported in [Result.Warnings] as
+//     [WarnDownload].
 //
 // pull is nil when no pull ran: coverage is then taken as complete, and
 // users rely on their own activity signal.
@@ -62,6 +67,7 @@ func FromDownload(name string, d *sam.Download, pull *sam.ActivityPull) Profile 
 	p := Profile{Name: name}
 	if d != nil {
 		p.Self, p.Users = d.Self, sam.MergeActivity(d.Users, pull)
+		p.Warnings = d.Warnings
 	}
 	if pull != nil {
 		p.ActivityCoverage = pull.Covered.Since
@@ -163,6 +169,10 @@ const (
 	// and the pool covers them, or not, in the cross-profile total. Count
 	// is the row's RightsNeeded.
 	WarnSharedPool WarningCode = "draws_on_shared_pool"
+	// WarnDownload: a warning of the profile's download
+	// (sam.Download.Warnings, carried by Profile.Warnings), as the spoke
+	// worded it, e.g. users whose activity could not be read.
+	WarnDownload WarningCode = "download_warning"
 )
 
 // Warning is something a person should look at.

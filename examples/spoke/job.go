@@ -506,8 +506,9 @@ func (j *job) download(ctx context.Context, a *account, prog *observer) error {
 	if err != nil {
 		return explain(label+"reading user activity from the audit log", err)
 	}
+	// The download's warnings reach the report through the evaluation
+	// (download_warning), like every other warning of the engine.
 	a.prof = reconcile.FromDownload(a.name(), d, pull)
-	a.notes = append(a.notes, d.Warnings...)
 	if !j.o.now.IsZero() {
 		if n := afterNow(a.prof.Users, j.now); n > 0 {
 			a.warns = append(a.warns, nowWarning(a.name(), j.now, n))
