@@ -91,7 +91,12 @@ func MergeActivity(users []User, pull *ActivityPull) []User {
 	return out
 }
 
-// ReclaimMode says how a seat is reclaimed.
+// ReclaimMode says how a seat is reclaimed. ReclaimDisable and
+// ReclaimDowngrade are the modes package aha knows; a vendor may define
+// its own (such as "remove_license", for a vendor that unassigns the
+// licence and keeps the user): lower-case letters, digits, '_' and '-'
+// (see reclaim.ValidMode). A spoke returns an error wrapping
+// [ErrUnsupportedMode] for a mode it does not know.
 type ReclaimMode string
 
 const (
@@ -104,11 +109,17 @@ const (
 
 // Reclaimer frees seats. Implementations must be safe to call again after a
 // failure: reclaiming a seat that is already free is not an error.
+//
+// A seat is free, in every mode, when the user consumes none of the paid
+// subscriptions being reclaimed: disabled, or enabled without them. That is
+// how package reclaim reads LookupUser's answer after a call, on a re-run,
+// and for a call whose answer was lost.
 type Reclaimer interface {
 	// LookupUser re-reads one user just before acting on it. It returns an
 	// error wrapping ErrUserNotFound when the vendor has no such user.
 	LookupUser(ctx context.Context, externalID string) (User, error)
-	// Reclaim frees the user's paid seat in the given mode.
+	// Reclaim frees the user's paid seat in the given mode; a mode the
+	// vendor does not know is an error wrapping ErrUnsupportedMode.
 	Reclaim(ctx context.Context, externalID string, mode ReclaimMode) error
 }
 
