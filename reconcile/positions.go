@@ -463,8 +463,10 @@ func rightsN(n int64) string {
 
 // RoundPosition returns p with its money rounded to the currency's minor
 // units (2 places when the currency is unknown) and PercentUnused to 2
-// places. Round once, for display: figures computed from rounded values
-// drift.
+// places, each written with exactly those places ([sam.Decimal.Round]):
+// the JSON of a rounded position says "126.00" and "0.00" for USD, as the
+// CLI's report does. Round once, for display: figures computed from
+// rounded values drift.
 func RoundPosition(p sam.Position) sam.Position {
 	places := sam.CurrencyMinorUnits(p.Currency)
 	round := func(d *sam.Decimal, places int) *sam.Decimal {
