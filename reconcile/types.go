@@ -173,6 +173,15 @@ const (
 	// (sam.Download.Warnings, carried by Profile.Warnings), as the spoke
 	// worded it, e.g. users whose activity could not be read.
 	WarnDownload WarningCode = "download_warning"
+	// WarnUnpricedEntitlement: a row's counting finite rights are priced
+	// in part only; its money applies the priced rights' average price
+	// per right to all of them (with several profiles, given for the
+	// profile's row, or for the cross-profile total when no row was
+	// warned). Count is the number of unpriced entitlements.
+	WarnUnpricedEntitlement WarningCode = "unpriced_entitlement"
+	// WarnUnlimitedPrice: an unlimited entitlement has a unit_cost, which
+	// is ignored: an unlimited licence has no price per right.
+	WarnUnlimitedPrice WarningCode = "unlimited_price_ignored"
 )
 
 // Warning is something a person should look at.
