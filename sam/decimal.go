@@ -29,24 +29,40 @@ const maxDecimalLen = 64
 
 // ParseDecimal parses a plain decimal string such as "12", "-3.5" or
 // "1234.5678". Exponents, fractions, separators and surrounding spaces are
-// rejected so that a typo never becomes a different price.
+// rejected so that a typo never becomes a different price. The result's
+// scale is the text's number of decimal places.
 func ParseDecimal(s string) (Decimal, error) {
-	if s == "" {
+	d, problem := parseDecimal(s)
+	switch {
+	case problem == "":
+		return d, nil
+	case s == "":
 		return Decimal{}, fmt.Errorf("sam: empty decimal")
+	case len(s) > maxDecimalLen:
+		return Decimal{}, fmt.Errorf("sam: decimal %.20q… %s", s, problem)
+	}
+	return Decimal{}, fmt.Errorf("sam: %q %s (want digits with an optional '.' fraction, e.g. \"12.50\")", s, problem)
+}
+
+// parseDecimal is ParseDecimal; problem says why s is not a decimal
+// (e.g. "is longer than 64 characters"), or is "" when it is one.
+func parseDecimal(s string) (d Decimal, problem string) {
+	if s == "" {
+		return Decimal{}, "is empty"
 	}
 	if len(s) > maxDecimalLen {
-		return Decimal{}, fmt.Errorf("sam: decimal %.20q… is longer than %d characters", s, maxDecimalLen)
+		return Decimal{}, fmt.Sprintf("is longer than %d characters (%d)", maxDecimalLen, len(s))
 	}
 	body := strings.TrimPrefix(s, "-")
 	intPart, frac, hasDot := strings.Cut(body, ".")
 	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
-		return Decimal{}, fmt.Errorf("sam: %q is not a decimal number (want digits with an optional '.' fraction, e.g. \"12.50\")", s)
+		return Decimal{}, "is not a decimal number"
 	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
-		return Decimal{}, fmt.Errorf("sam: %q is not a decimal number", s)
+		return Decimal{}, "is not a decimal number"
 	}
-	return Decimal{r: r, places: len(frac)}, nil
+	return Decimal{r: r, places: len(frac)}, ""
 }
 
 // MustDecimal is ParseDecimal for constants in tests and examples; it panics

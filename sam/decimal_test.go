@@ -2,6 +2,7 @@ package sam_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/samspoke/samspoke/sam"
@@ -44,5 +45,33 @@ func TestDecimalScale(t *testing.T) {
 	}
 	if a, b := sam.MustDecimal("126.00"), sam.DecimalFromInt(126); !a.Equal(b) || a.Cmp(b) != 0 {
 		t.Error("126.00 and 126 differ; the scale must not change the value")
+	}
+}
+
+// TestUnitCostErrorsSayWhy: an entitlements file's bad unit_cost is
+// refused with the parser's own reason, naming the file, record and field.
+func TestUnitCostErrorsSayWhy(t *testing.T) {
+	long := strings.Repeat("1", 79)
+	for _, tt := range []struct{ cost, want string }{
+		{long, `ents.json: record 1: field "unit_cost": "` + long[:32] + `…" is longer than 64 characters (79); want a decimal string such as "59.00"`},
+		{"59,00", `ents.json: record 1: field "unit_cost": "59,00" is not a decimal number; want a decimal string such as "59.00"`},
+		{"1e5", `ents.json: record 1: field "unit_cost": "1e5" is not a decimal number; want a decimal string such as "59.00"`},
+		{"", `ents.json: record 1: field "unit_cost": "" is empty; want a decimal string such as "59.00"`},
+	} {
+		file := `[{"model":"Aha! Roadmaps","rights":1,"unit_cost":"` + tt.cost + `","currency":"USD","period":"annual","start":"2026-01-01"}]`
+		_, err := sam.DecodeEntitlements([]byte(file), "ents.json", nil)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("unit_cost %.20q: error\n  %v\nwant\n  %s", tt.cost, err, tt.want)
+		}
+	}
+	// ParseDecimal says the same reasons.
+	for s, want := range map[string]string{
+		long:    "is longer than 64 characters (79)",
+		"59,00": `"59,00" is not a decimal number (want digits`,
+		"":      "empty decimal",
+	} {
+		if _, err := sam.ParseDecimal(s); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseDecimal(%.20q) = %v, want it to say %q", s, err, want)
+		}
 	}
 }
