@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samspoke/samspoke/sam"
@@ -144,14 +145,15 @@ func (r *Report) add(res ActionResult) {
 // When the plan has more actions than the cap, nothing is applied and every
 // action is reported skipped_cap. Otherwise, for each action in order,
 // Apply re-reads the user and:
-//   - reports already_applied when the seat is already free (for
-//     disable, the user is disabled; for downgrade, the user holds no paid
-//     seat), whoever freed it;
-//   - cancels the action when the user is gone, is an administrator, no
-//     longer holds a paid seat, was active after the activity the plan saw,
-//     or had the seat given back after the journal recorded it freed less
-//     than [Options.ReclaimAgainAfter] ago (never, when it is 0): a
-//     resumed or retried run never reclaims a seat twice;
+//   - reports already_applied when the seat is already free, whoever
+//     freed it: in every mode, the user consumes none of the action's
+//     subscriptions ([Action.Identifiers]), being disabled or holding none
+//     of them;
+//   - cancels the action when the user is gone, is an administrator, was
+//     active after the activity the plan saw, or had the seat given back
+//     (holds one of the action's subscriptions again) after the journal
+//     recorded it freed less than [Options.ReclaimAgainAfter] ago (never,
+//     when it is 0): a resumed or retried run never reclaims a seat twice;
 //   - otherwise journals an attempt, calls r.Reclaim, and journals applied,
 //     or failed with the error. A failed call is resolved by re-reading the
 //     user: a seat found free is already_applied.
@@ -174,8 +176,10 @@ func (r *Report) add(res ActionResult) {
 // only when the run could not go on: bad arguments, a journal write that
 // failed (the report then holds the actions done so far), or ctx ending
 // (the run stops before the next action, [Report.Interrupted] is set and
-// the error wraps ctx.Err()). Per-action failures are in the report; see
-// [Report.Failed].
+// the error wraps ctx.Err()), or a reclaimer that does not support the
+// plan's mode (the action is failed and the error wraps
+// [sam.ErrUnsupportedMode]: every other action would fail the same way).
+// Per-action failures are in the report; see [Report.Failed].
 func Apply(ctx context.Context, r sam.Reclaimer, plan Plan, opts Options) (Report, error) {
 	switch {
 	case r == nil:
@@ -185,7 +189,7 @@ func Apply(ctx context.Context, r sam.Reclaimer, plan Plan, opts Options) (Repor
 	case opts.MaxActions < 0:
 		return Report{}, fmt.Errorf("reclaim: max actions is %d; it must be 0 (the default of %d) or more", opts.MaxActions, DefaultMaxActions)
 	case !ValidMode(plan.Mode):
-		return Report{}, fmt.Errorf("reclaim: unknown reclaim mode %q", plan.Mode)
+		return Report{}, fmt.Errorf("reclaim: %q is not a reclaim mode name (%s)", plan.Mode, modeRule)
 	}
 	for _, a := range plan.Actions {
 		if a.Profile != plan.Profile || a.Mode != plan.Mode || a.ExternalUserID == "" {
@@ -321,13 +325,40 @@ func (ap *applier) finish(a Action, o Outcome, errText, reason string) (*ActionR
 	return &res, ap.j.Append(ap.entry(a, o, errText, reason))
 }
 
-// seatFree reports whether u's seat is already free in mode: disabled, or
-// (for downgrade) holding no paid subscription.
-func seatFree(u sam.User, mode sam.ReclaimMode) bool {
-	if mode == sam.ReclaimDowngrade {
-		return !u.Consumes()
+// seatFree reports whether the seats an action frees are free, the same
+// way in every mode: the user consumes none of the action's subscriptions
+// (ids; any paid subscription when ids is empty). A disabled user consumes
+// nothing; an enabled one may still hold none of them (a vendor whose
+// reclaim removes the licence and keeps the user, or someone else's
+// change).
+func seatFree(u sam.User, ids []sam.Identifier) bool {
+	if !u.Consumes() {
+		return true
 	}
-	return !u.Enabled
+	if len(ids) == 0 {
+		return false
+	}
+	for _, id := range ids {
+		if u.HasIdentifier(id) {
+			return false
+		}
+	}
+	return true
+}
+
+// freeReason says why u's seats are already free.
+func freeReason(u sam.User, ids []sam.Identifier) string {
+	switch {
+	case !u.Enabled:
+		return "the user is already disabled"
+	case len(u.Identifiers) == 0 || len(ids) == 0:
+		return "the seat is already free at the vendor: the user holds no paid subscription"
+	}
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = string(id)
+	}
+	return "the seat is already free at the vendor: the user holds none of the planned subscriptions (" + strings.Join(names, ", ") + ")"
 }
 
 // activityMoved reports whether the re-read activity is a sighting after
@@ -359,7 +390,7 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 	again := ""
 	if st.Done != nil {
 		done := st.Done.Time.Format(time.RFC3339)
-		if seatFree(u, a.Mode) {
+		if seatFree(u, a.Identifiers) {
 			return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the journal records the seat freed (%s) by run %s at %s", st.Done.Outcome, st.Done.RunID, done))
 		}
 		if age := ap.now().Sub(st.Done.Time); ap.again <= 0 || age < ap.again {
@@ -371,11 +402,8 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 		}
 		again = fmt.Sprintf("reclaimed again: the seat was given back after run %s freed it at %s, more than %s ago, and the user is a candidate again", st.Done.RunID, done, durationText(ap.again))
 	}
-	if seatFree(u, a.Mode) {
-		reason := "the seat is already free at the vendor"
-		if a.Mode == sam.ReclaimDisable {
-			reason = "the user is already disabled"
-		}
+	if seatFree(u, a.Identifiers) {
+		reason := freeReason(u, a.Identifiers)
 		if st.Interrupted() {
 			reason += fmt.Sprintf(" (attempt by run %s at %s was interrupted)", st.Last.RunID, st.Last.Time.Format(time.RFC3339))
 		}
@@ -383,9 +411,6 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 	}
 	if u.Administrator {
 		return ap.finish(a, Canceled, "", "the user is an administrator; administrators are never reclaimed")
-	}
-	if !u.Consumes() {
-		return ap.finish(a, Canceled, "", "the user no longer holds a paid seat")
 	}
 	if activityMoved(a.PlannedActivity, u.Activity) {
 		return ap.finish(a, Canceled, "", fmt.Sprintf("activity since the plan: last active %s, the plan saw %s", u.Activity, a.PlannedActivity))
@@ -414,9 +439,9 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 	}
 	u2, err := ap.lookup(rctx, a.ExternalUserID)
 	switch {
-	case err == nil && seatFree(u2, a.Mode) && ctx.Err() != nil:
+	case err == nil && seatFree(u2, a.Identifiers) && ctx.Err() != nil:
 		return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the run ended during the reclaim call (%v); re-reading shows the seat free", callErr))
-	case err == nil && seatFree(u2, a.Mode):
+	case err == nil && seatFree(u2, a.Identifiers):
 		return ap.finish(a, AlreadyApplied, "", fmt.Sprintf("the reclaim call failed (%v) but re-reading shows the seat free", callErr))
 	case errors.Is(err, sam.ErrUserNotFound) && errors.Is(callErr, sam.ErrUserNotFound):
 		return ap.finish(a, Canceled, "", "the user no longer exists at the vendor")
@@ -428,7 +453,12 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 		// re-reading it.
 		return nil, &unresolvedError{user: a.ExternalUserID, readErr: err, ctxErr: ctx.Err()}
 	}
-	return ap.finish(a, Failed, callErr.Error(), "")
+	res, err := ap.finish(a, Failed, callErr.Error(), "")
+	if err == nil && errors.Is(callErr, sam.ErrUnsupportedMode) {
+		// Every other action would fail the same way.
+		err = fmt.Errorf("reclaim: the reclaimer does not support mode %q; the run stops (no further action is tried): %w", a.Mode, callErr)
+	}
+	return res, err
 }
 
 // resolveEarlier settles the attempts earlier runs left without an
@@ -462,7 +492,7 @@ func (ap *applier) resolveEarlier(ctx context.Context, plan Plan, rep *Report) e
 		case err != nil:
 			rep.Unresolved = append(rep.Unresolved, e.UserID)
 			continue
-		case seatFree(u, e.Action):
+		case seatFree(u, nil):
 			o, reason = AlreadyApplied, cut+"; re-reading shows the seat free"
 		default:
 			o, reason = Canceled, cut+" and did not take effect; the user is no longer a candidate"

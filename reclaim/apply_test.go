@@ -142,12 +142,14 @@ func TestApply(t *testing.T) {
 			wantRec: map[string]int{"2": 1},
 		},
 		{
+			// Enabled without the planned seat: the seat is free, whoever
+			// freed it, in disable mode as in downgrade.
 			name:  "no longer a paid seat",
 			users: users("1", "2"),
 			script: func(f *fakeVendor) {
 				f.onLookup["1"] = func(u *sam.User) { u.Identifiers = nil }
 			},
-			want:    []string{"1 canceled", "2 applied"},
+			want:    []string{"1 already_applied", "2 applied"},
 			wantRec: map[string]int{"2": 1},
 		},
 		{
@@ -625,7 +627,8 @@ func TestApplyRefuses(t *testing.T) {
 		{"negative reclaim-again-after", f, plan, Options{Journal: j, ReclaimAgainAfter: -time.Hour}, nil},
 		{"no reclaimer", nil, plan, Options{Journal: j}, nil},
 		{"action of another profile", f, foreign, Options{Journal: j}, nil},
-		{"unknown mode", f, Plan{Profile: profile, Mode: "delete"}, Options{Journal: j}, nil},
+		{"not a mode name", f, Plan{Profile: profile, Mode: "Delete user"}, Options{Journal: j}, nil},
+		{"no mode", f, Plan{Profile: profile}, Options{Journal: j}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,12 +5,17 @@
 // Reclaiming is read → plan → apply. The plan is computed from a complete
 // snapshot; just before acting on a user, Apply re-reads it and cancels the
 // action when the user is no longer a safe target (activity moved forward
-// since the plan, no paid seat any more, an administrator, gone). A user
-// whose seat is already free is reported already_applied, never reclaimed
-// twice.
+// since the plan, an administrator, gone). A user whose seat is already
+// free — who consumes none of the action's subscriptions, disabled or not,
+// in every mode — is reported already_applied, never reclaimed twice.
+//
+// Modes are open: besides "disable" and "downgrade", a vendor's spoke may
+// define its own (such as "remove_license"); the journal records the mode
+// as named, and a spoke that does not support a plan's mode stops the run
+// at its first action ([sam.ErrUnsupportedMode]).
 //
 // A seat the journal records freed is never reclaimed again by a resumed
-// or retried run. When it was given back since (the user re-enabled) it is
+// or retried run. When it was given back since (the user holds it again) it is
 // canceled, unless the journal's done entry is older than
 // [Options.ReclaimAgainAfter] (callers pass the rule's inactivity
 // threshold): a seat given back and left unused that long again is

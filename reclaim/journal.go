@@ -74,10 +74,12 @@ type Entry struct {
 	// Time is when the line was written, in UTC.
 	Time time.Time `json:"time"`
 	// RunID identifies the Apply run that wrote the line.
-	RunID   string          `json:"run_id"`
-	Profile string          `json:"profile"`
-	UserID  string          `json:"user_id"`
-	Email   string          `json:"email"`
+	RunID   string `json:"run_id"`
+	Profile string `json:"profile"`
+	UserID  string `json:"user_id"`
+	Email   string `json:"email"`
+	// Action is the plan's reclaim mode, as named ("disable", or a
+	// vendor's own, such as "remove_license"; see [ValidMode]).
 	Action  sam.ReclaimMode `json:"action"`
 	Outcome Outcome         `json:"outcome"`
 	// Error is the failure, for outcome failed; empty otherwise.
@@ -118,7 +120,7 @@ func ParseEntry(line []byte) (Entry, error) {
 	case e.Outcome == "":
 		return Entry{}, errors.New("journal entry has no outcome")
 	case !ValidMode(e.Action):
-		return Entry{}, fmt.Errorf("journal entry has unknown action %q", e.Action)
+		return Entry{}, fmt.Errorf("journal entry has action %q, which is not a reclaim mode name", e.Action)
 	case !e.Outcome.Valid():
 		return Entry{}, fmt.Errorf("journal entry has unknown outcome %q", e.Outcome)
 	}

@@ -189,7 +189,7 @@ func TestOpenJournalMalformedMiddleLine(t *testing.T) {
 	for name, bad := range map[string]string{
 		"not json":        `{"time":`,
 		"unknown outcome": strings.Replace(line2, `"applied"`, `"done"`, 1),
-		"unknown action":  strings.Replace(line2, `"disable"`, `"delete"`, 1),
+		"not a mode name": strings.Replace(line2, `"disable"`, `"Delete user"`, 1),
 		"no user":         strings.Replace(line2, `"user_id":"1"`, `"user_id":""`, 1),
 		"no run id":       strings.Replace(line2, `"run_id":"r1",`, ``, 1),
 		"no time":         strings.Replace(line2, `"time":"2026-03-01T12:00:01Z",`, ``, 1),

@@ -46,23 +46,40 @@ func actionable(s sam.CandidateState) bool {
 	return false
 }
 
-// ValidMode reports whether m is a reclaim mode this package knows.
+// ValidMode reports whether m can name a reclaim mode: [sam.ReclaimDisable],
+// [sam.ReclaimDowngrade], or a vendor's own mode (such as
+// "remove_license"), 1 to 64 lower-case ASCII letters, digits, '_' and
+// '-', starting with a letter. Whether a vendor supports the mode is its
+// spoke's to say: its Reclaim returns an error wrapping
+// [sam.ErrUnsupportedMode] for a mode it does not know.
 func ValidMode(m sam.ReclaimMode) bool {
-	return m == sam.ReclaimDisable || m == sam.ReclaimDowngrade
+	if len(m) == 0 || len(m) > 64 || m[0] < 'a' || m[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
 }
+
+// modeRule says what ValidMode accepts, for errors.
+const modeRule = `want "disable", "downgrade" or a vendor's own mode such as "remove_license": lower-case letters, digits, '_' and '-'`
 
 // NewPlan groups candidates into one action per user of profile, in mode.
 //
 // Candidates with an empty Profile are taken as belonging to profile. It is
 // an error for a candidate to name another profile (its seat is reached
 // through another connection), to have no external user id, or for the mode
-// to be unknown. Candidates in a state that does not allow a reclaim now are
+// not to be a mode name ([ValidMode]). Candidates in a state that does not allow a reclaim now are
 // listed in [Plan.NotActionable], not dropped. Protection (administrators,
 // exclusions, unknown activity) is decided before, by the engine that
 // produces the candidates; [Apply] re-checks what it can at apply time.
 func NewPlan(profile string, mode sam.ReclaimMode, cands []sam.Candidate) (Plan, error) {
 	if !ValidMode(mode) {
-		return Plan{}, fmt.Errorf("reclaim: unknown reclaim mode %q (want %q or %q)", mode, sam.ReclaimDisable, sam.ReclaimDowngrade)
+		return Plan{}, fmt.Errorf("reclaim: %q is not a reclaim mode name (%s)", mode, modeRule)
 	}
 	p := Plan{Profile: profile, Mode: mode}
 	byUser := map[string]int{}

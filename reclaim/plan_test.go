@@ -61,7 +61,8 @@ func TestNewPlanRefuses(t *testing.T) {
 		mode  sam.ReclaimMode
 		cands []sam.Candidate
 	}{
-		{"unknown mode", "delete", nil},
+		{"not a mode name", "Delete user", nil},
+		{"no mode", "", nil},
 		{"other profile", sam.ReclaimDisable, []sam.Candidate{other}},
 		{"no user id", sam.ReclaimDisable, []sam.Candidate{noID}},
 	}

@@ -113,13 +113,17 @@
 // of a contract's term is left. For what the rest of a term costs,
 // multiply by the fraction of the year that remains.
 //
-// When no counted entitlement is priced, every money figure is nil
+// When only some of the counted entitlements are priced, the priced ones'
+// average is applied to every right of the row, and an
+// unpriced_entitlement warning says how many rights have no price. When
+// no counted entitlement is priced, every money figure is nil
 // (unknown), never 0. Money is never summed across currencies: when the
 // counted priced entitlements use more than one currency, the row's money
 // is nil and a mixed_currencies warning names the currencies (for the
 // total only when no profile's row was already warned of). An unlimited
 // row's price, OverLicensedCost and PotentialSavings are nil: a flat
-// licence has no price per right. Its TrueUpCost is a known 0 (an
+// licence has no price per right (a unit_cost on an unlimited entitlement
+// is ignored, with an unlimited_price_ignored warning). Its TrueUpCost is a known 0 (an
 // unlimited licence never owes a true-up) in the Currency its unlimited
 // entitlements state; when they state none (or several), Currency is
 // empty and TrueUpCost nil like all money: no amount is ever given

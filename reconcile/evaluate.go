@@ -94,6 +94,9 @@ type engine struct {
 	scopedUnl [][]bool // profile → model → an unlimited entitlement of the profile counts
 
 	reasons map[reasonKey]string // candidate reasons, shared by equal candidates
+	// unpricedRow records the models for which a profile's row was
+	// warned of unpriced rights (the total is then not warned again).
+	unpricedRow map[int]bool
 
 	res Result
 }
@@ -162,6 +165,10 @@ func (e *engine) buildModels() {
 		if _, ok := cat.ByName(en.Model); !ok && len(catModels) > 0 {
 			e.warn(Warning{Code: WarnUnknownModel, Model: en.Model,
 				Message: fmt.Sprintf("entitlement %s names model %q, which no subscription identifier maps to", e.entName(en, false), en.Model)})
+		}
+		if en.Unlimited && en.UnitCost != nil {
+			e.warn(Warning{Code: WarnUnlimitedPrice, Profile: en.Profile, Model: en.Model, Count: 1,
+				Message: fmt.Sprintf("entitlement %s is unlimited: its unit_cost is ignored (an unlimited licence has no price per right and owes no true-up; its currency, when given, is that of the true-up of 0)", e.entName(en, true))})
 		}
 		names[en.Model] = true
 		valid = append(valid, i)
@@ -280,6 +287,11 @@ func compareKeys(users []sam.User, a, b ukey) int {
 // profile evaluates one profile's users.
 func (e *engine) profile(pi int) {
 	p := e.profs[pi]
+	for _, w := range p.Warnings {
+		if w != "" {
+			e.warn(Warning{Code: WarnDownload, Profile: p.Name, Message: w})
+		}
+	}
 	users := p.Users
 	keys := make([]ukey, 0, len(users))
 	noID, nSubs := 0, 0

@@ -45,7 +45,7 @@ func Example() {
 	after, _ := reconcile.Evaluate(in.WithDisabled("acme", "2"))
 	fmt.Printf("after reclaim: used %d, %s\n", after.Positions[0].RightsUsed, after.Positions[0].Status)
 	// Output:
-	// Aha! Roadmaps: owned 2, used 3, not_compliant, true-up 708 USD, savings 708 USD
+	// Aha! Roadmaps: owned 2, used 3, not_compliant, true-up 708.00 USD, savings 708.00 USD
 	// candidate ann@acme.example: no activity for 143 days; last active 2025-10-09 (threshold 60 days)
 	// protected admin@acme.example: connection_user
 	// after reclaim: used 2, compliant

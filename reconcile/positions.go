@@ -241,12 +241,50 @@ func (e *engine) setFinite(pos *sam.Position, counted []*ent, covered, savable i
 	if price == nil {
 		return currencies
 	}
+	e.warnUnpriced(pos, counted)
 	pos.Currency = currency
 	pos.PricePerRight = price
 	pos.TrueUpCost = ptr(price.MulInt(pos.RightsNeeded))
 	pos.OverLicensedCost = ptr(price.MulInt(max(0, pos.Available)))
 	pos.PotentialSavings = ptr(price.MulInt(savable))
 	return currencies
+}
+
+// warnUnpriced warns when some of the finite rights counted in pos, which
+// has a price, have none: the priced ones' average price is applied to
+// them all. The cross-profile total is warned of only when no profile's
+// row of the model was.
+func (e *engine) warnUnpriced(pos *sam.Position, counted []*ent) {
+	var unpriced []*ent
+	var n int64
+	for _, x := range counted {
+		if !x.priced && x.e.Rights > 0 {
+			unpriced = append(unpriced, x)
+			n += x.e.Rights
+		}
+	}
+	if len(unpriced) == 0 {
+		return
+	}
+	mi := e.modelIdx[pos.Model]
+	if e.unpricedRow == nil {
+		e.unpricedRow = map[int]bool{}
+	}
+	if pos.Profile != "" {
+		e.unpricedRow[mi] = true
+	} else if e.unpricedRow[mi] {
+		return
+	}
+	where := ""
+	switch {
+	case len(e.profs) > 1 && pos.Profile != "":
+		where = fmt.Sprintf(" in profile %q's row", pos.Profile)
+	case len(e.profs) > 1:
+		where = " across profiles"
+	}
+	e.warn(Warning{Code: WarnUnpricedEntitlement, Profile: pos.Profile, Model: pos.Model, Count: len(unpriced),
+		Message: fmt.Sprintf("%d of the %d rights of %q%s have no price: %s. The money figures apply the priced rights' average price per right to all %d; give every entitlement its unit_cost",
+			n, pos.RightsOwned, pos.Model, where, e.entList(unpriced), pos.RightsOwned)})
 }
 
 func (e *engine) warnMixed(profile string, mi int, currencies []string) {
@@ -267,6 +305,16 @@ const maxListed = 5
 // says what that does. It names the first maxListed by start date and
 // counts the rest.
 func (e *engine) warnOverlap(profile, name string, xs []*ent, scope, where, what string) {
+	e.warn(Warning{Code: WarnOverlapping, Profile: profile, Model: name, Count: len(xs),
+		Message: fmt.Sprintf("%d %sentitlements of %q count at once%s and %s: %s. Check that a renewal did not overlap the old term",
+			len(xs), scope, name, where, what, e.entList(xs))})
+}
+
+// entList names the entitlements xs for a warning: the first maxListed by
+// start date, then end date, then name ([engine.entName]), and a count of
+// the rest, so that the text depends neither on the input's order nor,
+// in length, on how many there are.
+func (e *engine) entList(xs []*ent) string {
 	type item struct {
 		start, end int64
 		label      string
@@ -285,9 +333,7 @@ func (e *engine) warnOverlap(profile, name string, xs []*ent, scope, where, what
 	if len(items) > maxListed {
 		labels = append(labels, fmt.Sprintf("and %d more", len(items)-maxListed))
 	}
-	e.warn(Warning{Code: WarnOverlapping, Profile: profile, Model: name, Count: len(xs),
-		Message: fmt.Sprintf("%d %sentitlements of %q count at once%s and %s: %s. Check that a renewal did not overlap the old term",
-			len(xs), scope, name, where, what, strings.Join(labels, "; "))})
+	return strings.Join(labels, "; ")
 }
 
 // rowWarnings reports what a person must look at in profile pi's row of
@@ -463,8 +509,10 @@ func rightsN(n int64) string {
 
 // RoundPosition returns p with its money rounded to the currency's minor
 // units (2 places when the currency is unknown) and PercentUnused to 2
-// places. Round once, for display: figures computed from rounded values
-// drift.
+// places, each written with exactly those places ([sam.Decimal.Round]):
+// the JSON of a rounded position says "126.00" and "0.00" for USD, as the
+// CLI's report does. Round once, for display: figures computed from
+// rounded values drift.
 func RoundPosition(p sam.Position) sam.Position {
 	places := sam.CurrencyMinorUnits(p.Currency)
 	round := func(d *sam.Decimal, places int) *sam.Decimal {

@@ -42,15 +42,32 @@ type Profile struct {
 	// complete lifetime signal (sam.User.ActivityComplete) cannot be
 	// judged inactive and are protected.
 	ActivityCoverage time.Time
+	// Warnings are the download's own warnings (sam.Download.Warnings);
+	// Evaluate reports each as a download_warning of the profile.
+	Warnings []string
 }
 
 // FromDownload builds a Profile from a spoke's download and, when the
-// activity pull ran, its covered window (nil when it did not run: coverage
-// is then taken as complete, and users rely on their own activity signal).
+// activity pull ran, its result: everything the download and the pull say
+// that Evaluate needs, so that a caller does not have to assemble it.
+//
+//   - Users are d's users with pull's sightings merged into their
+//     activity ([sam.MergeActivity]): a user the pull saw active is not
+//     judged by its own, older signal alone. d is not changed.
+//   - ActivityCoverage is pull's covered start, so that users without a
+//     complete signal of their own are protected when the pull reached
+//     less far back than the rule's cutoff.
+//   - Self is d's connection user, always protected.
+//   - Warnings are d's warnings, reported in [Result.Warnings] as
+//     [WarnDownload].
+//
+// pull is nil when no pull ran: coverage is then taken as complete, and
+// users rely on their own activity signal.
 func FromDownload(name string, d *sam.Download, pull *sam.ActivityPull) Profile {
 	p := Profile{Name: name}
 	if d != nil {
-		p.Self, p.Users = d.Self, d.Users
+		p.Self, p.Users = d.Self, sam.MergeActivity(d.Users, pull)
+		p.Warnings = d.Warnings
 	}
 	if pull != nil {
 		p.ActivityCoverage = pull.Covered.Since
@@ -152,6 +169,19 @@ const (
 	// and the pool covers them, or not, in the cross-profile total. Count
 	// is the row's RightsNeeded.
 	WarnSharedPool WarningCode = "draws_on_shared_pool"
+	// WarnDownload: a warning of the profile's download
+	// (sam.Download.Warnings, carried by Profile.Warnings), as the spoke
+	// worded it, e.g. users whose activity could not be read.
+	WarnDownload WarningCode = "download_warning"
+	// WarnUnpricedEntitlement: a row's counting finite rights are priced
+	// in part only; its money applies the priced rights' average price
+	// per right to all of them (with several profiles, given for the
+	// profile's row, or for the cross-profile total when no row was
+	// warned). Count is the number of unpriced entitlements.
+	WarnUnpricedEntitlement WarningCode = "unpriced_entitlement"
+	// WarnUnlimitedPrice: an unlimited entitlement has a unit_cost, which
+	// is ignored: an unlimited licence has no price per right.
+	WarnUnlimitedPrice WarningCode = "unlimited_price_ignored"
 )
 
 // Warning is something a person should look at.

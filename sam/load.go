@@ -229,9 +229,10 @@ func decodeEntitlement(dec *json.Decoder, cat *Catalog) (Entitlement, *FieldErro
 		if err := json.Unmarshal(v, &s); err != nil {
 			return bad("unit_cost", fmt.Sprintf("must be a decimal string such as \"59.00\", not %s %s", jsonKind(v), truncate(string(v), 24)))
 		}
-		d, err := ParseDecimal(s)
-		if err != nil {
-			return bad("unit_cost", fmt.Sprintf("is %q; want a decimal string such as \"59.00\"", truncate(s, 32)))
+		d, problem := parseDecimal(s)
+		if problem != "" {
+			// The parser's reason, after the value as written (cut short).
+			return bad("unit_cost", fmt.Sprintf("%q %s; want a decimal string such as \"59.00\"", truncate(s, 32), problem))
 		}
 		e.UnitCost = &d
 		if e.Currency == "" {

@@ -40,7 +40,8 @@ type Download struct {
 
 // ActivityPuller reads user activity for a time window from a secondary
 // source (for Aha!, the audit log). The result is merged into the users'
-// activity with [Activity.Merge], so it can only move activity forward.
+// activity with [Activity.Merge] by [MergeActivity] (which
+// reconcile.FromDownload calls), so it can only move activity forward.
 type ActivityPuller interface {
 	PullActivity(ctx context.Context, w Window) (*ActivityPull, error)
 }
@@ -63,7 +64,39 @@ type ActivityPull struct {
 	Records int
 }
 
-// ReclaimMode says how a seat is reclaimed.
+// MergeActivity returns users with each user's activity moved forward by
+// the latest sighting pull holds for its external id ([Activity.Merge]
+// with [Seen]): activity never moves back, a sighting beats "never" and
+// "unknown", and a user pull did not see keeps its own signal. users is
+// not changed; when pull is nil or sees none of them, users itself is
+// returned. A zero time in pull is no sighting.
+func MergeActivity(users []User, pull *ActivityPull) []User {
+	if pull == nil || len(pull.Latest) == 0 {
+		return users
+	}
+	var out []User
+	for i := range users {
+		t, ok := pull.Latest[users[i].ExternalID]
+		if !ok || t.IsZero() || users[i].ExternalID == "" {
+			continue
+		}
+		if out == nil {
+			out = append([]User(nil), users...)
+		}
+		out[i].Activity = out[i].Activity.Merge(Seen(t))
+	}
+	if out == nil {
+		return users
+	}
+	return out
+}
+
+// ReclaimMode says how a seat is reclaimed. ReclaimDisable and
+// ReclaimDowngrade are the modes package aha knows; a vendor may define
+// its own (such as "remove_license", for a vendor that unassigns the
+// licence and keeps the user): lower-case letters, digits, '_' and '-'
+// (see reclaim.ValidMode). A spoke returns an error wrapping
+// [ErrUnsupportedMode] for a mode it does not know.
 type ReclaimMode string
 
 const (
@@ -76,11 +109,17 @@ const (
 
 // Reclaimer frees seats. Implementations must be safe to call again after a
 // failure: reclaiming a seat that is already free is not an error.
+//
+// A seat is free, in every mode, when the user consumes none of the paid
+// subscriptions being reclaimed: disabled, or enabled without them. That is
+// how package reclaim reads LookupUser's answer after a call, on a re-run,
+// and for a call whose answer was lost.
 type Reclaimer interface {
 	// LookupUser re-reads one user just before acting on it. It returns an
 	// error wrapping ErrUserNotFound when the vendor has no such user.
 	LookupUser(ctx context.Context, externalID string) (User, error)
-	// Reclaim frees the user's paid seat in the given mode.
+	// Reclaim frees the user's paid seat in the given mode; a mode the
+	// vendor does not know is an error wrapping ErrUnsupportedMode.
 	Reclaim(ctx context.Context, externalID string, mode ReclaimMode) error
 }
 

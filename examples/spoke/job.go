@@ -506,11 +506,11 @@ func (j *job) download(ctx context.Context, a *account, prog *observer) error {
 	if err != nil {
 		return explain(label+"reading user activity from the audit log", err)
 	}
-	users := mergeActivity(d.Users, pull)
-	a.prof = reconcile.FromDownload(a.name(), &sam.Download{Self: d.Self, Users: users, Warnings: d.Warnings}, pull)
-	a.notes = append(a.notes, d.Warnings...)
+	// The download's warnings reach the report through the evaluation
+	// (download_warning), like every other warning of the engine.
+	a.prof = reconcile.FromDownload(a.name(), d, pull)
 	if !j.o.now.IsZero() {
-		if n := afterNow(users, j.now); n > 0 {
+		if n := afterNow(a.prof.Users, j.now); n > 0 {
 			a.warns = append(a.warns, nowWarning(a.name(), j.now, n))
 		}
 	}
@@ -730,23 +730,6 @@ func loadEntitlementsFile(path, flag string, cat *sam.Catalog) ([]sam.Entitlemen
 		return nil, &usageError{msg: err.Error()}
 	}
 	return ents, nil
-}
-
-// mergeActivity moves each user's activity forward with what the audit log
-// showed. Activity never moves back, and an unknown stays unknown unless
-// the log shows a sighting.
-func mergeActivity(users []sam.User, pull *sam.ActivityPull) []sam.User {
-	out := make([]sam.User, len(users))
-	copy(out, users)
-	if pull == nil {
-		return out
-	}
-	for i := range out {
-		if t, ok := pull.Latest[out[i].ExternalID]; ok {
-			out[i].Activity = out[i].Activity.Merge(sam.Seen(t))
-		}
-	}
-	return out
 }
 
 // explain turns a client error into one line that says what failed and what

@@ -200,3 +200,51 @@ func TestProtectFileAtTheCap(t *testing.T) {
 		t.Errorf("%d %s warnings, want %d", len(got), warnProtectUnmatched, maxProtectWarnings+1)
 	}
 }
+
+// TestDownloadWarningOnce: the download's own warning (users whose
+// accessed_at could not be read) reaches the report once, through the
+// engine, as download_warning of its profile: in a single-account run and
+// in a -config run, where the other profile has none.
+func TestDownloadWarningOnce(t *testing.T) {
+	t.Parallel()
+	newAcct := func(seed int64, enc ahatest.Encoding) cfgAccount {
+		acct := ahatest.NewAccount(ahatest.AccountConfig{Users: 40, Audits: 240, Seed: seed, Now: cfgNow, InactivePercent: 30})
+		tok := fmt.Sprintf("tok-%d-download-warning", seed)
+		srv := ahatest.NewServer(acct, ahatest.WithToken(tok), ahatest.WithEncoding(enc))
+		t.Cleanup(srv.Close)
+		return cfgAccount{srv: srv, token: tok}
+	}
+	a := newAcct(41, ahatest.Encoding{NeverAccess: ahatest.NullAsMissing})
+	b := newAcct(42, ahatest.Encoding{})
+	count := func(r *Report) map[string]int {
+		n := map[string]int{}
+		for _, w := range r.Warnings {
+			if strings.Contains(w.Message, "without a readable accessed_at") {
+				n[w.Profile+" "+w.Code]++
+			}
+		}
+		return n
+	}
+	dir := t.TempDir()
+	cfg := writeTestFile(t, dir, "accounts.json", `[
+  {"name": "acme", "aha_url": "`+a.srv.URL+`", "token_env": "A_TOKEN"},
+  {"name": "beta", "aha_url": "`+b.srv.URL+`", "token_env": "B_TOKEN"}
+]`)
+	vars := map[string]string{"A_TOKEN": a.token, "B_TOKEN": b.token, "AHA_TOKEN": a.token}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"one account", []string{"-aha-url", a.srv.URL}, profileName(a.srv.URL) + " download_warning"},
+		{"-config", []string{"-config", cfg}, "acme download_warning"},
+	} {
+		code, out, errs := spokeRun(t, envOf(vars), append(tc.args, "-now", cfgNow.Format(time.RFC3339), "-format", "json"), a.token, b.token)
+		if code != 0 {
+			t.Fatalf("%s: exit %d:\n%s", tc.name, code, errs)
+		}
+		if d := cmp.Diff(map[string]int{tc.want: 1}, count(decodeTestReport(t, out))); d != "" {
+			t.Errorf("%s: warnings about unreadable accessed_at, by profile and code (-want +got):\n%s", tc.name, d)
+		}
+	}
+}
