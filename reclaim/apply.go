@@ -148,7 +148,10 @@ func (r *Report) add(res ActionResult) {
 //   - reports already_applied when the seat is already free, whoever
 //     freed it: in every mode, the user consumes none of the action's
 //     subscriptions ([Action.Identifiers]), being disabled or holding none
-//     of them;
+//     of them; except that in [sam.ReclaimDisable] mode an enabled user
+//     who holds none of them before any attempt of ours is canceled ("no
+//     longer a paid seat"): someone else changed the seat, and disabling
+//     the user is not called for;
 //   - cancels the action when the user is gone, is an administrator, was
 //     active after the activity the plan saw, or had the seat given back
 //     (holds one of the action's subscriptions again) after the journal
@@ -404,6 +407,12 @@ func (ap *applier) apply(ctx context.Context, a Action) (*ActionResult, error) {
 	}
 	if seatFree(u, a.Identifiers) {
 		reason := freeReason(u, a.Identifiers)
+		if a.Mode == sam.ReclaimDisable && u.Enabled && !st.Interrupted() {
+			// Not what this action does, nor what an attempt of ours left:
+			// someone took the seat away and left the user enabled. The
+			// hub cancels such an action (Closed Canceled).
+			return ap.finish(a, Canceled, "", "the user no longer holds a paid seat ("+reason+"); the user is still enabled and is not disabled")
+		}
 		if st.Interrupted() {
 			reason += fmt.Sprintf(" (attempt by run %s at %s was interrupted)", st.Last.RunID, st.Last.Time.Format(time.RFC3339))
 		}

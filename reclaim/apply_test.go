@@ -142,14 +142,14 @@ func TestApply(t *testing.T) {
 			wantRec: map[string]int{"2": 1},
 		},
 		{
-			// Enabled without the planned seat: the seat is free, whoever
-			// freed it, in disable mode as in downgrade.
+			// Enabled without the planned seat before any attempt: in
+			// disable mode the action is canceled, the user not disabled.
 			name:  "no longer a paid seat",
 			users: users("1", "2"),
 			script: func(f *fakeVendor) {
 				f.onLookup["1"] = func(u *sam.User) { u.Identifiers = nil }
 			},
-			want:    []string{"1 already_applied", "2 applied"},
+			want:    []string{"1 canceled", "2 applied"},
 			wantRec: map[string]int{"2": 1},
 		},
 		{

@@ -491,9 +491,8 @@ func TestReclaimLastAdmin(t *testing.T) {
 }
 
 // TestReclaimRechecks: just before each action the user is re-read. A user
-// who logs in after the plan or who became an administrator is canceled;
-// one disabled by someone else, or left enabled without a paid seat (the
-// seat is free all the same: a user who consumes nothing), is
+// who logs in after the plan, who no longer holds a paid seat, or who became
+// an administrator is canceled; one disabled by someone else is
 // already_applied; a 503 on the PUT is retried and applied.
 func TestReclaimRechecks(t *testing.T) {
 	t.Parallel()
@@ -537,13 +536,13 @@ func TestReclaimRechecks(t *testing.T) {
 	}
 	rep := decodeReport(t, r.stdout)
 	wantOut := map[string]string{loggedIn: "canceled", disabledElsewhere: "already_applied", flaky: "applied", plain: "applied",
-		demoted: "already_applied", promoted: "canceled"}
+		demoted: "canceled", promoted: "canceled"}
 	if diff := cmp.Diff(wantOut, actionOutcomes(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
 	// Each candidate ends in the hub's state for its user's outcome.
 	wantState := map[string]string{loggedIn: "closed_canceled", disabledElsewhere: "closed_complete", flaky: "closed_complete",
-		plain: "closed_complete", demoted: "closed_complete", promoted: "closed_canceled"}
+		plain: "closed_complete", demoted: "closed_canceled", promoted: "closed_canceled"}
 	if diff := cmp.Diff(wantState, candidateStates(t, rep)); diff != "" {
 		t.Errorf("candidate states (-want +got):\n%s", diff)
 	}
@@ -562,17 +561,16 @@ func TestReclaimRechecks(t *testing.T) {
 		disabledElsewhere: {"planned", "already_applied"},
 		flaky:             {"planned", "attempt", "applied"},
 		plain:             {"planned", "attempt", "applied"},
-		demoted:           {"planned", "already_applied"},
+		demoted:           {"planned", "canceled"},
 		promoted:          {"planned", "canceled"},
 	}
 	if diff := cmp.Diff(wantJournal, outcomesByUser(readJournal(t, journal))); diff != "" {
 		t.Errorf("journal (-want +got):\n%s", diff)
 	}
-	// The seats of the users disabled or demoted elsewhere are free too:
-	// positions drop by the four freed seats, the canceled users still
-	// hold theirs.
+	// The seat of the user disabled elsewhere is free too: positions drop
+	// by the three freed seats, the canceled user still holds one.
 	freed := map[string]int64{}
-	for _, id := range []string{disabledElsewhere, demoted, flaky, plain} {
+	for _, id := range []string{disabledElsewhere, flaky, plain} {
 		for _, a := range rep.Actions {
 			if a.ExternalUserID == id {
 				for _, m := range a.Models {
