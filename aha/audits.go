@@ -423,10 +423,10 @@ func (r *HistoricalSearchResult) Completed() bool {
 // OpenAPI subset). Poll until Completed, then page with opts; the
 // *Response carries HistoricalTokensAvailable.
 func (s *HistoricalAuditsService) SearchResults(ctx context.Context, searchID ID, opts *ListOptions) (*HistoricalSearchResult, *Response, error) {
-	if searchID.IsZero() {
-		return nil, nil, errors.New("aha: empty search id")
+	path, err := apiPath("historical_audits/{}", keySegment("search id", searchID.String()))
+	if err != nil {
+		return nil, nil, err
 	}
-	path := "historical_audits/" + pathEscape(searchID.String())
 	if opts != nil {
 		if q := (&ListUsersOptions{}).query(opts.Page, opts.PerPage); q != "" {
 			path += "?" + q

@@ -3,7 +3,6 @@ package aha
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"iter"
 	"net/http"
 )
@@ -30,10 +29,10 @@ func (s *ProductsService) ListUsers(ctx context.Context, productID string, opts 
 }
 
 func (s *ProductsService) listUsers(ctx context.Context, productID string, page, perPage int) ([]*ProjectUser, *Response, error) {
-	if productID == "" {
-		return nil, nil, errors.New("aha: empty product id")
+	path, err := apiPath("products/{}/users", keySegment("product id", productID))
+	if err != nil {
+		return nil, nil, err
 	}
-	path := "products/" + pathEscape(productID) + "/users"
 	if q := (&ListUsersOptions{}).query(page, perPage); q != "" {
 		path += "?" + q
 	}
@@ -104,15 +103,19 @@ func (s *PaidSeatGroupsService) RemoveUser(ctx context.Context, groupID, userID 
 }
 
 func (s *PaidSeatGroupsService) modify(ctx context.Context, groupID, userID ID, remove bool) (*PaidSeatGroup, *Response, error) {
-	if groupID.IsZero() || userID.IsZero() {
-		return nil, nil, errors.New("aha: group id and user id are required")
+	path, err := apiPath("paid_seat_groups/{}/modify_user", idSegment("paid seat group id", groupID))
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := apiPath("{}", idSegment("user id", userID)); err != nil {
+		return nil, nil, err
 	}
 	body := map[string]any{"user_id": idNumber(userID), "remove": nil}
 	if remove {
 		body["remove"] = true
 	}
 	var g PaidSeatGroup
-	resp, err := s.client.send(ctx, http.MethodPost, "paid_seat_groups/"+pathEscape(groupID.String())+"/modify_user", body, &g)
+	resp, err := s.client.send(ctx, http.MethodPost, path, body, &g)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -224,11 +224,12 @@ func (s *UsersService) ListAll(ctx context.Context, opts *ListUsersOptions) ([]*
 
 // Get returns one user (GET /users/{id}).
 func (s *UsersService) Get(ctx context.Context, id ID) (*User, *Response, error) {
-	if id.IsZero() {
-		return nil, nil, errors.New("aha: empty user id")
+	path, err := apiPath("users/{}", idSegment("user id", id))
+	if err != nil {
+		return nil, nil, err
 	}
 	var raw json.RawMessage
-	resp, err := s.client.get(ctx, "users/"+pathEscape(id.String()), &raw)
+	resp, err := s.client.get(ctx, path, &raw)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -292,8 +293,9 @@ type UserUpdate struct {
 // (a disabled user still shows paid_seat: true): re-read with Get when the
 // seat matters.
 func (s *UsersService) Update(ctx context.Context, id ID, upd *UserUpdate) (*User, *Response, error) {
-	if id.IsZero() {
-		return nil, nil, errors.New("aha: empty user id")
+	path, err := apiPath("users/{}", idSegment("user id", id))
+	if err != nil {
+		return nil, nil, err
 	}
 	if upd == nil {
 		return nil, nil, errors.New("aha: nil user update")
@@ -302,7 +304,7 @@ func (s *UsersService) Update(ctx context.Context, id ID, upd *UserUpdate) (*Use
 		User *UserUpdate `json:"user"`
 	}{upd}
 	var raw json.RawMessage
-	resp, err := s.client.send(ctx, http.MethodPut, "users/"+pathEscape(id.String()), body, &raw)
+	resp, err := s.client.send(ctx, http.MethodPut, path, body, &raw)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -372,10 +374,10 @@ type productRolesPage struct {
 // ListProductRoles returns one page of a user's workspace roles
 // (GET /users/{id}/product_roles).
 func (s *UsersService) ListProductRoles(ctx context.Context, userID ID, opts *ListOptions) ([]*ProductRole, *Response, error) {
-	if userID.IsZero() {
-		return nil, nil, errors.New("aha: empty user id")
+	path, err := apiPath("users/{}/product_roles", idSegment("user id", userID))
+	if err != nil {
+		return nil, nil, err
 	}
-	path := "users/" + pathEscape(userID.String()) + "/product_roles"
 	if opts != nil {
 		if q := (&ListUsersOptions{}).query(opts.Page, opts.PerPage); q != "" {
 			path += "?" + q
@@ -409,12 +411,16 @@ func (s *UsersService) AllProductRoles(ctx context.Context, userID ID) iter.Seq2
 // (POST /users/{id}/product_roles). productID may be the id or the
 // workspace key ("PRJ1").
 func (s *UsersService) SetProductRole(ctx context.Context, userID ID, productID string, role RoleName) (*ProductRole, *Response, error) {
-	if userID.IsZero() || productID == "" || role == "" {
-		return nil, nil, errors.New("aha: user id, product id and role are required")
+	path, err := apiPath("users/{}/product_roles", idSegment("user id", userID))
+	if err != nil {
+		return nil, nil, err
+	}
+	if productID == "" || role == "" {
+		return nil, nil, errors.New("aha: product id and role are required")
 	}
 	body := map[string]any{"product_role": map[string]string{"role": string(role), "product_id": productID}}
 	var raw json.RawMessage
-	resp, err := s.client.send(ctx, http.MethodPost, "users/"+pathEscape(userID.String())+"/product_roles", body, &raw)
+	resp, err := s.client.send(ctx, http.MethodPost, path, body, &raw)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -430,10 +436,11 @@ func (s *UsersService) SetProductRole(ctx context.Context, userID ID, productID 
 // RemoveProductRole removes a user's access to a workspace
 // (DELETE /users/{id}/product_roles/{product_id}; 204).
 func (s *UsersService) RemoveProductRole(ctx context.Context, userID ID, productID string) (*Response, error) {
-	if userID.IsZero() || productID == "" {
-		return nil, errors.New("aha: user id and product id are required")
+	path, err := apiPath("users/{}/product_roles/{}", idSegment("user id", userID), keySegment("product id", productID))
+	if err != nil {
+		return nil, err
 	}
-	req, err := s.client.NewRequest(ctx, http.MethodDelete, "users/"+pathEscape(userID.String())+"/product_roles/"+pathEscape(productID), nil)
+	req, err := s.client.NewRequest(ctx, http.MethodDelete, path, nil)
 	if err != nil {
 		return nil, err
 	}
