@@ -20,8 +20,12 @@ type ProjectUser struct {
 
 // ListUsers returns one page of a workspace's users
 // (GET /products/{product_id}/users). productID may be an id or a key.
+// opts follows ListOptions's rules.
 func (s *ProductsService) ListUsers(ctx context.Context, productID string, opts *ListOptions) ([]*ProjectUser, *Response, error) {
 	var page, perPage int
+	if err := opts.validate("ListOptions"); err != nil {
+		return nil, nil, err
+	}
 	if opts != nil {
 		page, perPage = opts.Page, opts.PerPage
 	}
@@ -47,11 +51,14 @@ func (s *ProductsService) listUsers(ctx context.Context, productID string, page,
 }
 
 // AllUsers iterates over every user of a workspace with the paging rules
-// of UsersService.All.
+// of UsersService.All, from the first page (opts.Page is ignored).
 func (s *ProductsService) AllUsers(ctx context.Context, productID string, opts *ListOptions) iter.Seq2[*ProjectUser, error] {
+	if err := opts.validate("ListOptions"); err != nil {
+		return failed[*ProjectUser](err)
+	}
 	perPage := MaxPerPage
-	if opts != nil && opts.PerPage > 0 {
-		perPage = min(opts.PerPage, MaxPerPage)
+	if opts != nil {
+		perPage = clampPerPage(opts.PerPage)
 	}
 	p := pager[*ProjectUser]{
 		op: "products/" + productID + "/users", perPage: perPage,

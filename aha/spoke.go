@@ -56,9 +56,14 @@ func auditCoverageStart(until time.Time) time.Time {
 // lowering the user's workspace roles to viewer).
 //
 // Every process needs a token of an Aha! account administrator.
+//
+// Set the fields before the first call. Zero means the default; a
+// negative field is an *ArgumentError from DownloadSubscriptions,
+// PullActivity and Download, before any request.
 type Spoke struct {
 	c *Client
-	// PerPage is the page size for listings (default and maximum 200).
+	// PerPage is the page size for listings: default MaxPerPage (200), the
+	// most Aha! serves; more than that means MaxPerPage.
 	PerPage int
 	// PageConcurrency is how many pages of /users are fetched at once
 	// after the first (default DefaultPageConcurrency; 1 reads them in
@@ -81,11 +86,17 @@ func (s *Spoke) Vendor() string { return "Aha!" }
 // Catalog returns the Aha! software models; see [Catalog].
 func (s *Spoke) Catalog() *sam.Catalog { return Catalog() }
 
-func (s *Spoke) perPage() int {
-	if s.PerPage <= 0 || s.PerPage > MaxPerPage {
-		return MaxPerPage
+func (s *Spoke) perPage() int { return clampPerPage(s.PerPage) }
+
+// validate refuses negative settings.
+func (s *Spoke) validate() error {
+	if err := checkNonNegative("Spoke.PerPage", s.PerPage, "0 means the most Aha! serves"); err != nil {
+		return err
 	}
-	return s.PerPage
+	if err := checkNonNegative("Spoke.PageConcurrency", s.PageConcurrency, "0 means DefaultPageConcurrency"); err != nil {
+		return err
+	}
+	return checkNonNegative("Spoke.AuditWalks", s.AuditWalks, "0 means DefaultAuditWalks")
 }
 
 // DownloadSubscriptions reads /me (the connection's own user) and every page
@@ -99,6 +110,9 @@ func (s *Spoke) perPage() int {
 // one compact record per user (plus the pages still in flight), not the
 // whole account as [User] values.
 func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
 	var (
 		me    *Me
 		meErr error
@@ -247,6 +261,9 @@ func Identifiers(u *User) []sam.Identifier {
 // audits for the last 12 calendar months, so the window covered may start
 // later than the one asked for; Covered says which.
 func (s *Spoke) PullActivity(ctx context.Context, w sam.Window) (*sam.ActivityPull, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
 	covered := w
 	if start := auditCoverageStart(w.Until); covered.Since.Before(start) {
 		covered.Since = start

@@ -131,7 +131,8 @@ type IdentityProvider struct {
 	Type string `json:"type"` // "password", "saml", …
 }
 
-// ListUsersOptions filters GET /users.
+// ListUsersOptions filters GET /users. A nil *ListUsersOptions lists every
+// user from the first page; the paging fields follow ListOptions's rules.
 type ListUsersOptions struct {
 	ListOptions
 	// Email keeps users with this email.
@@ -156,10 +157,14 @@ type usersPage struct {
 	Users []*User `json:"users"`
 }
 
-// List returns one page of users (GET /users).
+// List returns one page of users (GET /users). Negative paging options
+// are an *ArgumentError and send nothing.
 func (s *UsersService) List(ctx context.Context, opts *ListUsersOptions) ([]*User, *Response, error) {
 	var page, perPage int
 	if opts != nil {
+		if err := opts.validate("ListUsersOptions"); err != nil {
+			return nil, nil, err
+		}
 		page, perPage = opts.Page, opts.PerPage
 	}
 	return s.list(ctx, opts, page, perPage)
@@ -184,8 +189,8 @@ func (s *UsersService) list(ctx context.Context, opts *ListUsersOptions, page, p
 
 func (s *UsersService) pager(opts *ListUsersOptions) pager[*User] {
 	perPage := MaxPerPage
-	if opts != nil && opts.PerPage > 0 {
-		perPage = min(opts.PerPage, MaxPerPage)
+	if opts != nil {
+		perPage = clampPerPage(opts.PerPage)
 	}
 	return pager[*User]{
 		op:      "users",
@@ -198,14 +203,19 @@ func (s *UsersService) pager(opts *ListUsersOptions) pager[*User] {
 }
 
 // All iterates over every user, page by page from opts.Page (default 1)
-// with opts.PerPage (default MaxPerPage). It ends when current_page reaches
-// total_pages, skips a user seen twice, and yields *ListChangedError
-// (wrapped in *WalkError) if the listing changed while it was read. After
-// an error is yielded the iteration stops. opts is not modified.
+// with opts.PerPage (default and at most MaxPerPage). It ends when
+// current_page reaches total_pages, skips a user seen twice, and yields
+// *ListChangedError (wrapped in *WalkError) if the listing changed while it
+// was read. Negative paging options yield an *ArgumentError before any
+// request. After an error is yielded the iteration stops. opts is not
+// modified; nil lists every user.
 func (s *UsersService) All(ctx context.Context, opts *ListUsersOptions) iter.Seq2[*User, error] {
 	start := 1
-	if opts != nil && opts.Page > 0 {
-		start = opts.Page
+	if opts != nil {
+		if err := opts.validate("ListUsersOptions"); err != nil {
+			return failed[*User](err)
+		}
+		start = max(opts.Page, 1)
 	}
 	return s.pager(opts).all(ctx, start)
 }
@@ -213,10 +223,14 @@ func (s *UsersService) All(ctx context.Context, opts *ListUsersOptions) iter.Seq
 // ListAll returns every user, or an error and no users. With
 // opts.Concurrency > 1 pages 2..N are fetched concurrently (under the
 // limiter) once page 1 has told how many there are; the order and the
-// checks are those of All. opts.Page is ignored.
+// checks are those of All. opts.Page is ignored; negative options are an
+// *ArgumentError and send nothing.
 func (s *UsersService) ListAll(ctx context.Context, opts *ListUsersOptions) ([]*User, error) {
 	conc := 0
 	if opts != nil {
+		if err := opts.validate("ListUsersOptions"); err != nil {
+			return nil, err
+		}
 		conc = opts.Concurrency
 	}
 	return s.pager(opts).collect(ctx, conc)
@@ -379,6 +393,9 @@ func (s *UsersService) ListProductRoles(ctx context.Context, userID ID, opts *Li
 		return nil, nil, err
 	}
 	if opts != nil {
+		if err := opts.validate("ListOptions"); err != nil {
+			return nil, nil, err
+		}
 		if q := (&ListUsersOptions{}).query(opts.Page, opts.PerPage); q != "" {
 			path += "?" + q
 		}
