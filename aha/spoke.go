@@ -257,11 +257,19 @@ func Identifiers(u *User) []sam.Identifier {
 // and keeps only the latest record per acting user. One page is read for
 // the whole window; when more remain, the rest of the window is split into
 // up to AuditWalks sub-windows walked concurrently, so a window of A audits
-// costs at most ceil(A/PerPage) + AuditWalks - 1 requests. Aha! keeps
-// audits for the last 12 calendar months, so the window covered may start
-// later than the one asked for; Covered says which.
+// costs at most ceil(A/PerPage) + AuditWalks - 1 requests.
+//
+// w must have an Until, and a Since not after it; otherwise PullActivity
+// returns an *ArgumentError and sends nothing. A zero Since means as far
+// back as Aha! keeps audits. Aha! keeps them for the last 12 calendar
+// months, so the window covered may start later than the one asked for:
+// Covered.Since says where it starts (from the first day of the month
+// eleven months before Until), never earlier than the audits Aha! keeps.
 func (s *Spoke) PullActivity(ctx context.Context, w sam.Window) (*sam.ActivityPull, error) {
 	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkWindow(w); err != nil {
 		return nil, err
 	}
 	covered := w
@@ -292,10 +300,38 @@ func (s *Spoke) PullActivity(ctx context.Context, w sam.Window) (*sam.ActivityPu
 	return pull, nil
 }
 
+// checkWindow refuses a window PullActivity cannot honour: one without an
+// end, or one that ends before it starts.
+func checkWindow(w sam.Window) error {
+	value := func() string {
+		f := func(t time.Time) string {
+			if t.IsZero() {
+				return "(zero)"
+			}
+			return t.UTC().Format(time.RFC3339)
+		}
+		return f(w.Since) + " .. " + f(w.Until)
+	}
+	switch {
+	case w.Until.IsZero():
+		return &ArgumentError{Arg: "activity window", Value: value(), Reason: "it has no Until: give its end (usually now); a zero Since means as far back as Aha! keeps audits"}
+	case w.Since.After(w.Until):
+		return &ArgumentError{Arg: "activity window", Value: value(), Reason: "Since is after Until"}
+	}
+	return nil
+}
+
 // Download runs DownloadSubscriptions and PullActivity for w at once, so
 // the two listings share the client's rate budget without waiting for each
-// other.
+// other. The checks of both come first: a bad setting or window sends
+// nothing.
 func (s *Spoke) Download(ctx context.Context, w sam.Window) (*sam.Download, *sam.ActivityPull, error) {
+	if err := s.validate(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkWindow(w); err != nil {
+		return nil, nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (

@@ -177,3 +177,57 @@ func TestSpokeReclaimDisablesAndLookupSeesIt(t *testing.T) {
 		t.Errorf("unknown mode: %v", err)
 	}
 }
+
+// TestSpokePullActivityWindowChecks: a window without an Until, or whose
+// Since is after its Until, is an *aha.ArgumentError and sends nothing
+// (it used to read every audit, or none, and report an inverted or
+// 0001-01-01 coverage); a zero Since reads as far back as Aha! keeps and
+// Covered.Since says where that is.
+func TestSpokePullActivityWindowChecks(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	acct := ahatest.DemoAccount(now)
+	sp, srv := newSpoke(t, acct, ahatest.WithClock(func() time.Time { return now }))
+	ctx := context.Background()
+	for name, w := range map[string]sam.Window{
+		"zero":        {},
+		"no until":    {Since: now.AddDate(0, 0, -60)},
+		"inverted":    {Since: now, Until: now.Add(-time.Hour)},
+		"inverted 1s": {Since: now.Add(time.Second), Until: now},
+	} {
+		pull, err := sp.PullActivity(ctx, w)
+		var ae *aha.ArgumentError
+		if !errors.As(err, &ae) || pull != nil {
+			t.Errorf("%s: PullActivity = %+v, %v; want an *aha.ArgumentError", name, pull, err)
+		}
+		if _, _, err := sp.Download(ctx, w); !errors.As(err, &ae) {
+			t.Errorf("%s: Download: %v; want an *aha.ArgumentError", name, err)
+		}
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Fatalf("refused windows sent %d requests", n)
+	}
+
+	pull, err := sp.PullActivity(ctx, sam.Window{Until: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // first day of the month 11 months before
+	if !pull.Covered.Since.Equal(start) || !pull.Covered.Until.Equal(now) {
+		t.Errorf("covered %v .. %v, want %v .. %v", pull.Covered.Since, pull.Covered.Until, start, now)
+	}
+	want := 0
+	for _, a := range acct.Audits {
+		if !a.CreatedAt.Before(start) && a.CreatedAt.Before(now) {
+			want++
+		}
+	}
+	if want == 0 || pull.Records != want {
+		t.Errorf("read %d audits, want the %d from %v on", pull.Records, want, start)
+	}
+
+	// An empty window (Since == Until) is not refused.
+	if _, err := sp.PullActivity(ctx, sam.Window{Since: now, Until: now}); err != nil {
+		t.Errorf("empty window: %v", err)
+	}
+}
