@@ -25,8 +25,10 @@ type User struct {
 
 	CreatedAt Timestamp `json:"created_at,omitzero"` // when the user was created
 	UpdatedAt Timestamp `json:"updated_at,omitzero"` // last update
-	// AccessedAt is the last time the user accessed Aha!; unknown (not
-	// Valid) when the user never did.
+	// AccessedAt is the last time the user accessed Aha!. Aha! sends null
+	// for a user who never did (Null is true); a missing or empty value
+	// says nothing, and the last access is then unknown (neither Valid nor
+	// Null).
 	AccessedAt Timestamp `json:"accessed_at,omitzero"`
 
 	// Enabled is false for disabled users, who hold no paid seat.
