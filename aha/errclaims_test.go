@@ -36,6 +36,10 @@ func TestErrorsIsClaims(t *testing.T) {
 	}
 	mux.HandleFunc("/api/v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
+		if id == "999" {
+			wait(r)
+			return
+		}
 		if status, err := strconv.Atoi(id); err == nil && status >= 400 && status < 600 {
 			writeJSON(w, status, `{"error":"status `+id+`"}`)
 			return
@@ -59,7 +63,9 @@ func TestErrorsIsClaims(t *testing.T) {
 			writeJSON(w, 200, `{"users":[],"pagination":{"total_records":0,"total_pages":0,"current_page":1}}`)
 		}
 	})
-	mux.HandleFunc("GET /api/v1/me", func(w http.ResponseWriter, r *http.Request) { wait(r) })
+	mux.HandleFunc("GET /api/v1/me", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"user":{"id":"1","enabled":true}}`)
+	})
 
 	// A client whose single attempt gives up after 50 ms.
 	policy := fastRetry
@@ -112,12 +118,13 @@ func TestErrorsIsClaims(t *testing.T) {
 		claim{"walk that repeats a page", firstErr(&ListUsersOptions{Email: "loop@example.com"}, c), []string{"ErrPagingLoop"}},
 		claim{"FindByEmail, nobody", findNone, []string{"ErrNotFound"}},
 		claim{"FindByEmail, two users", findDup, []string{"ErrAmbiguousEmail"}},
-		claim{"call past AttemptTimeout", func() error { _, _, err := timing.Me(ctx); return err }(), []string{"ErrTimeout"}},
+		claim{"call past AttemptTimeout", func() error { _, _, err := timing.Users.Get(ctx, "999"); return err }(), []string{"ErrTimeout"}},
 		claim{"walk past AttemptTimeout", firstErr(&ListUsersOptions{Email: "stall@example.com"}, timing), []string{"ErrTimeout"}},
 		claim{"Spoke.LookupUser of a user Aha! does not know", lookup404, []string{"sam.ErrUserNotFound", "ErrNotFound"}},
 		claim{"Spoke.Reclaim disable of a user Aha! does not know", sp.Reclaim(ctx, "404", sam.ReclaimDisable), []string{"sam.ErrUserNotFound", "ErrNotFound"}},
 		claim{"Spoke.Reclaim downgrade that frees nothing", sp.Reclaim(ctx, "7", sam.ReclaimDowngrade), []string{"ErrSeatNotFreed"}},
 		claim{"Spoke.Reclaim in an unknown mode", sp.Reclaim(ctx, "7", "explode"), []string{"sam.ErrUnsupportedMode"}},
+		claim{"Spoke.Reclaim of the connection's own user", sp.Reclaim(ctx, "1", sam.ReclaimDisable), nil},
 	)
 	for _, cl := range claims {
 		if cl.err == nil {

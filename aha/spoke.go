@@ -73,6 +73,9 @@ type Spoke struct {
 	// at once (default DefaultAuditWalks; 1 walks the window in one
 	// cursor walk).
 	AuditWalks int
+
+	selfMu sync.Mutex // guards self
+	self   ID         // the connection's own user, once known
 }
 
 // NewSpoke returns the Aha! spoke for c.
@@ -147,6 +150,7 @@ func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error
 		return nil, fmt.Errorf("aha: downloading users: %w", err)
 	}
 	d.Self = me.ID.String()
+	s.setSelf(me.ID)
 	if d.Users == nil {
 		d.Users = []sam.User{}
 	}
@@ -379,8 +383,28 @@ func (s *Spoke) LookupUser(ctx context.Context, externalID string) (sam.User, er
 // to viewer, which frees the seat only on plans where viewers are free; it
 // then re-reads the user and returns an error wrapping [ErrSeatNotFreed]
 // when Aha! still counts a paid seat.
+//
+// It never touches the connection's own user (the token's, whom disabling
+// would lock this connection out of Aha!): for that user it returns a
+// [*SelfReclaimError] and sends nothing. The spoke knows that user from
+// DownloadSubscriptions (Download.Self); called before any download, Reclaim
+// reads /me once to learn it, and fails rather than act if it cannot. An id
+// that is not digits is an [*ArgumentError].
 func (s *Spoke) Reclaim(ctx context.Context, externalID string, mode sam.ReclaimMode) error {
 	id := ID(externalID)
+	if _, err := apiPath("users/{}", idSegment("user id", id)); err != nil {
+		return err
+	}
+	if mode != sam.ReclaimDisable && mode != sam.ReclaimDowngrade && mode != "" {
+		return fmt.Errorf("%w: %q (want %q or %q)", sam.ErrUnsupportedMode, mode, sam.ReclaimDisable, sam.ReclaimDowngrade)
+	}
+	self, err := s.selfID(ctx)
+	if err != nil {
+		return fmt.Errorf("aha: reading the connection's own user (/me) before reclaiming user %s: %w", externalID, err)
+	}
+	if compareIDs(self, id) == 0 {
+		return &SelfReclaimError{ExternalUserID: externalID}
+	}
 	switch mode {
 	case sam.ReclaimDisable, "":
 		_, _, err := s.c.Users.Disable(ctx, id)
@@ -420,6 +444,48 @@ func (s *Spoke) Reclaim(ctx context.Context, externalID string, mode sam.Reclaim
 		return nil
 	default:
 		return fmt.Errorf("%w: %q (want %q or %q)", sam.ErrUnsupportedMode, mode, sam.ReclaimDisable, sam.ReclaimDowngrade)
+	}
+}
+
+// SelfReclaimError is returned by [Spoke.Reclaim] for the connection's own
+// user, whom it never disables nor downgrades: the connection would lose
+// its access to Aha! (and the account, perhaps, its only administrator).
+// Nothing was sent. reconcile protects that user (connection_user) and
+// reclaim.Apply cancels a plan that lists it; this guards direct calls.
+type SelfReclaimError struct {
+	ExternalUserID string // the user asked for, the connection's own
+}
+
+// Error names the user and why it is refused.
+func (e *SelfReclaimError) Error() string {
+	return "aha: refusing to reclaim user " + e.ExternalUserID + ": it is the connection's own user (the token's); disabling it would lock this connection out of Aha!"
+}
+
+// selfID returns the connection's own user id, reading /me when no
+// download has told it yet.
+func (s *Spoke) selfID(ctx context.Context) (ID, error) {
+	s.selfMu.Lock()
+	defer s.selfMu.Unlock()
+	if !s.self.IsZero() {
+		return s.self, nil
+	}
+	me, _, err := s.c.Me(ctx)
+	if err != nil {
+		return "", err
+	}
+	if me.ID.IsZero() {
+		return "", errors.New("aha: /me names no user id")
+	}
+	s.self = me.ID
+	return s.self, nil
+}
+
+// setSelf records the connection's own user id from a download.
+func (s *Spoke) setSelf(id ID) {
+	s.selfMu.Lock()
+	defer s.selfMu.Unlock()
+	if !id.IsZero() {
+		s.self = id
 	}
 }
 

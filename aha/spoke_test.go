@@ -231,3 +231,75 @@ func TestSpokePullActivityWindowChecks(t *testing.T) {
 		t.Errorf("empty window: %v", err)
 	}
 }
+
+// TestSpokeReclaimRefusesOwnUser: Reclaim never disables nor downgrades
+// the connection's own user, whether the spoke learnt it from a download or
+// (called directly, first thing) from /me; it returns *aha.SelfReclaimError
+// and sends no change. Other users are still reclaimed.
+func TestSpokeReclaimRefusesOwnUser(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	selfOf := func(t *testing.T, sp *aha.Spoke) string {
+		t.Helper()
+		d, err := sp.DownloadSubscriptions(ctx)
+		if err != nil || d.Self == "" {
+			t.Fatalf("download: self %q, %v", d.Self, err)
+		}
+		return d.Self
+	}
+	refused := func(t *testing.T, err error, id string) {
+		t.Helper()
+		var se *aha.SelfReclaimError
+		if !errors.As(err, &se) || se.ExternalUserID != id {
+			t.Fatalf("Reclaim(%s) = %v, want *aha.SelfReclaimError", id, err)
+		}
+	}
+
+	t.Run("direct call, spoke never downloaded", func(t *testing.T) {
+		t.Parallel()
+		acct := ahatest.DemoAccount(now)
+		probe, _ := newSpoke(t, acct)
+		self := selfOf(t, probe) // another spoke's view of the same account
+
+		sp, srv := newSpoke(t, acct)
+		for _, mode := range []sam.ReclaimMode{sam.ReclaimDisable, sam.ReclaimDowngrade, ""} {
+			refused(t, sp.Reclaim(ctx, self, mode), self)
+		}
+		refused(t, sp.Reclaim(ctx, "0"+self, sam.ReclaimDisable), "0"+self)
+		st := srv.Stats()
+		if st.ByRoute["GET /me"] != 1 || st.Requests != 1 {
+			t.Errorf("requests %v, want only one GET /me", st.ByRoute)
+		}
+		u, err := sp.LookupUser(ctx, self)
+		if err != nil || !u.Enabled {
+			t.Errorf("the connection's own user after the refusals: enabled=%v, %v", u.Enabled, err)
+		}
+	})
+
+	t.Run("after a download", func(t *testing.T) {
+		t.Parallel()
+		acct := ahatest.DemoAccount(now)
+		sp, srv := newSpoke(t, acct)
+		self := selfOf(t, sp)
+		before := srv.Stats()
+		refused(t, sp.Reclaim(ctx, self, sam.ReclaimDisable), self)
+		refused(t, sp.Reclaim(ctx, self, sam.ReclaimDowngrade), self)
+		if after := srv.Stats(); after.Requests != before.Requests {
+			t.Errorf("the refusals sent %d requests", after.Requests-before.Requests)
+		}
+		var other string
+		for _, u := range acct.Users {
+			if u.ID != self && u.Enabled && u.PaidSeat {
+				other = u.ID
+				break
+			}
+		}
+		if err := sp.Reclaim(ctx, other, sam.ReclaimDisable); err != nil {
+			t.Fatalf("reclaiming another user: %v", err)
+		}
+		if u, err := sp.LookupUser(ctx, other); err != nil || u.Enabled {
+			t.Errorf("other user after reclaim: enabled=%v, %v", u.Enabled, err)
+		}
+	})
+}
