@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -138,10 +139,42 @@ func TestTokenSourceRevokedRefreshToken(t *testing.T) {
 	if !errors.As(err, &te) || te.Code != "invalid_grant" {
 		t.Errorf("error = %v; want it to wrap *TokenError invalid_grant", err)
 	}
-	if !strings.Contains(err.Error(), "examples/connect") {
-		t.Errorf("message %q should tell the user to run examples/connect", err)
+	if !strings.Contains(err.Error(), "authorize again, for example with go run ./examples/connect in a checkout of github.com/samspoke/samspoke") {
+		t.Errorf("message %q should say where to authorize again", err)
 	}
 	assertNoSecrets(t, srv.Secrets(), err.Error())
+}
+
+// TestLibraryErrorsNameTheRepository: the errors that ask a person to
+// authorize again reach programs outside this module, which have no
+// ./examples/connect: they say where that command lives instead of
+// telling the user to run it in their own module.
+func TestLibraryErrorsNameTheRepository(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "token.json")
+	if err := os.WriteFile(bad, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, fileErr := (&oauthflow.FileStore{Path: bad}).Load(t.Context())
+	var fe *oauthflow.TokenFileError
+	if !errors.As(fileErr, &fe) {
+		t.Fatalf("Load of a malformed file: %v, want *TokenFileError", fileErr)
+	}
+	_, noTokenErr := oauthflow.TokenSource(t.Context(), nil, &oauthflow.FileStore{Path: filepath.Join(dir, "none.json")}).Token()
+	var re *oauthflow.ReauthorizeError
+	if !errors.As(noTokenErr, &re) {
+		t.Fatalf("Token with no stored token: %v, want *ReauthorizeError", noTokenErr)
+	}
+	for _, err := range []error{fileErr, noTokenErr, &oauthflow.ReauthorizeError{Reason: "revoked"}} {
+		msg := err.Error()
+		if !strings.Contains(msg, "github.com/samspoke/samspoke") || !strings.Contains(msg, "authorize again") {
+			t.Errorf("%q does not say where to authorize again", msg)
+		}
+		if strings.Contains(msg, "run "+oauthflow.ConnectCommand) {
+			t.Errorf("%q tells the user to run a command of another module as if it were theirs", msg)
+		}
+	}
 }
 
 func TestTokenSourceNonExpiringWithoutRefreshToken(t *testing.T) {
