@@ -36,7 +36,10 @@ type Audit struct {
 	Changes        json.RawMessage `json:"changes,omitempty"`         // the changed fields, undecoded
 }
 
-// ListAuditsOptions filters GET /audits. Zero fields are not sent.
+// ListAuditsOptions filters GET /audits. Zero fields are not sent. A
+// negative Page or PerPage, or a CreatedBefore before CreatedSince, is an
+// *ArgumentError and sends nothing; a PerPage above MaxPerPage asks for
+// MaxPerPage.
 type ListAuditsOptions struct {
 	// UserID keeps audits by this actor.
 	UserID ID
@@ -51,6 +54,27 @@ type ListAuditsOptions struct {
 	AuditAction string
 	// Page and PerPage select a page (PerPage at most MaxPerPage).
 	Page, PerPage int
+}
+
+// validate refuses negative paging and an inverted time range; prefix
+// names the options' type in the error.
+func (o *ListAuditsOptions) validate(prefix string) error {
+	if o == nil {
+		return nil
+	}
+	if err := checkPaging(prefix, o.Page, o.PerPage); err != nil {
+		return err
+	}
+	return checkRange(prefix+".CreatedSince/CreatedBefore", o.CreatedSince, o.CreatedBefore)
+}
+
+// checkRange refuses a range whose end, when set, comes before its start.
+func checkRange(arg string, since, before time.Time) error {
+	if since.IsZero() || before.IsZero() || !before.Before(since) {
+		return nil
+	}
+	return &ArgumentError{Arg: arg, Value: since.UTC().Format(time.RFC3339) + " .. " + before.UTC().Format(time.RFC3339),
+		Reason: "the end comes before the start"}
 }
 
 func (o *ListAuditsOptions) query() string {
@@ -87,6 +111,9 @@ func (o *ListAuditsOptions) query() string {
 
 // List returns one page of audits (GET /audits).
 func (s *AuditsService) List(ctx context.Context, opts *ListAuditsOptions) ([]*Audit, *Response, error) {
+	if err := opts.validate("ListAuditsOptions"); err != nil {
+		return nil, nil, err
+	}
 	path := "audits"
 	if q := opts.query(); q != "" {
 		path += "?" + q
@@ -106,9 +133,14 @@ func (s *AuditsService) List(ctx context.Context, opts *ListAuditsOptions) ([]*A
 }
 
 // AuditWindow selects the audits All walks.
+//
+// All takes a window by value, where UsersService.All takes optional
+// *ListUsersOptions: a walk of the audit log is always of some window (the
+// zero AuditWindow being the whole log Aha! keeps), and a value that All
+// copies cannot change under a walk in progress.
 type AuditWindow struct {
 	// Since and Before bound created_at (Since inclusive); zero means
-	// unbounded.
+	// unbounded. Before earlier than Since is an *ArgumentError.
 	Since, Before time.Time
 	// UserID, Action and Type filter by actor, audit_action and
 	// auditable_type.
@@ -118,7 +150,8 @@ type AuditWindow struct {
 	// AfterID starts the walk after this id (resume from a WalkError's
 	// AfterID).
 	AfterID ID
-	// PerPage is the page size, default MaxPerPage.
+	// PerPage is the page size: 0 means MaxPerPage, more than MaxPerPage
+	// means MaxPerPage, and a negative one is an *ArgumentError.
 	PerPage int
 }
 
@@ -153,7 +186,9 @@ func (w AuditWindow) Split(n int) []AuditWindow {
 // page was the last one. The cursor must advance on every page; a
 // repeated cursor yields ErrPagingLoop. An error is yielded once, wrapped
 // in *WalkError whose AfterID (or Page) is where to resume; an audit
-// without an id is such an error, never skipped.
+// without an id is such an error, never skipped. A window with a negative
+// PerPage, or a Before earlier than Since, yields an *ArgumentError before
+// any request.
 //
 // Aha! documents neither the order of /audits nor how firmly after_id is
 // honoured, and a cursor is only sound over pages in increasing id order.
@@ -163,11 +198,14 @@ func (w AuditWindow) Split(n int) []AuditWindow {
 // page numbers under the same filters instead: nothing is skipped and
 // nothing yielded twice.
 func (s *AuditsService) All(ctx context.Context, w AuditWindow) iter.Seq2[*Audit, error] {
+	if err := checkNonNegative("AuditWindow.PerPage", w.PerPage, "0 means the most Aha! serves"); err != nil {
+		return failed[*Audit](err)
+	}
+	if err := checkRange("AuditWindow.Since/Before", w.Since, w.Before); err != nil {
+		return failed[*Audit](err)
+	}
 	return func(yield func(*Audit, error) bool) {
-		perPage := w.PerPage
-		if perPage <= 0 {
-			perPage = MaxPerPage
-		}
+		perPage := clampPerPage(w.PerPage)
 		cursor := w.AfterID
 		if cursor.IsZero() {
 			cursor = "0"
@@ -346,7 +384,8 @@ type HistoricalIndexEntry struct {
 	DatesActive   []string  `json:"dates_active"`        // days (YYYY-MM-DD) with audits
 }
 
-// HistoricalIndexOptions filters GET /historical_audits.
+// HistoricalIndexOptions filters GET /historical_audits, with the rules of
+// ListAuditsOptions for paging and the time range.
 type HistoricalIndexOptions struct {
 	CreatedSince, CreatedBefore time.Time // lower bound of created_at
 	AuditableType               string    // keep one record type
@@ -360,6 +399,9 @@ func (s *HistoricalAuditsService) Index(ctx context.Context, opts *HistoricalInd
 	q := url.Values{}
 	if opts != nil {
 		a := ListAuditsOptions{UserID: opts.UserID, CreatedSince: opts.CreatedSince, CreatedBefore: opts.CreatedBefore, AuditableType: opts.AuditableType, Page: opts.Page, PerPage: opts.PerPage}
+		if err := a.validate("HistoricalIndexOptions"); err != nil {
+			return nil, nil, err
+		}
 		q, _ = url.ParseQuery(a.query())
 	}
 	path := "historical_audits"
@@ -423,11 +465,14 @@ func (r *HistoricalSearchResult) Completed() bool {
 // OpenAPI subset). Poll until Completed, then page with opts; the
 // *Response carries HistoricalTokensAvailable.
 func (s *HistoricalAuditsService) SearchResults(ctx context.Context, searchID ID, opts *ListOptions) (*HistoricalSearchResult, *Response, error) {
-	if searchID.IsZero() {
-		return nil, nil, errors.New("aha: empty search id")
+	path, err := apiPath("historical_audits/{}", keySegment("search id", searchID.String()))
+	if err != nil {
+		return nil, nil, err
 	}
-	path := "historical_audits/" + pathEscape(searchID.String())
 	if opts != nil {
+		if err := opts.validate("ListOptions"); err != nil {
+			return nil, nil, err
+		}
 		if q := (&ListUsersOptions{}).query(opts.Page, opts.PerPage); q != "" {
 			path += "?" + q
 		}

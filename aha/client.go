@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/oauth2"
 )
@@ -339,7 +340,10 @@ func (c *Client) BaseURL() *url.URL {
 func (c *Client) HTTPClient() *http.Client { return c.client }
 
 // NewRequest builds a request for path, relative to the base URL (no
-// leading slash), with body encoded as JSON when non-nil.
+// leading slash), with body encoded as JSON when non-nil. path is used as
+// given: escape each id placed in it with url.PathEscape, and refuse ids
+// such as "" or ".." that would address another resource, as the
+// services do (they return *ArgumentError).
 func (c *Client) NewRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {
 	if strings.HasPrefix(path, "/") {
 		return nil, fmt.Errorf("aha: path %q must be relative to the base URL", path)
@@ -533,5 +537,80 @@ func decodeMaybeWrapped(data json.RawMessage, key string, v any) error {
 	return nil
 }
 
-// pathEscape escapes one path segment (ids, product keys).
-func pathEscape(s string) string { return url.PathEscape(s) }
+// ArgumentError reports an argument the client refuses before sending
+// anything: an id that cannot name an Aha! record, an option out of range,
+// or a window that ends before it starts. No request was sent. Detect it
+// with errors.As.
+type ArgumentError struct {
+	// Arg names the argument, e.g. "user id", "ListOptions.PerPage" or
+	// "window".
+	Arg string
+	// Value is the value given, quoted where it is a string.
+	Value string
+	// Reason says what is wrong and what is accepted.
+	Reason string
+}
+
+// Error names the argument, its value and what is accepted.
+func (e *ArgumentError) Error() string {
+	return fmt.Sprintf("aha: invalid %s %s: %s; no request was sent", e.Arg, e.Value, e.Reason)
+}
+
+// segment is one value placed in a request path: a record id (digits only)
+// or a key such as a workspace reference ("PRJ1").
+type segment struct {
+	arg     string // what the value is, for the error: "user id", …
+	value   string
+	numeric bool // Aha! record ids are digit strings
+}
+
+// idSegment is a record id, which Aha! writes as digits.
+func idSegment(arg string, id ID) segment { return segment{arg: arg, value: string(id), numeric: true} }
+
+// keySegment is an id or a reference key ("PRJ1"), escaped as it is.
+func keySegment(arg, key string) segment { return segment{arg: arg, value: key} }
+
+// apiPath fills each "{}" of tmpl with the next segment, escaped with
+// url.PathEscape. It is the one place where ids enter a URL, so it refuses
+// what would address another resource than the one named: an empty
+// segment, "." or "..", one holding a slash, backslash or control
+// character (which a server that decodes %2F would split), and, for record
+// ids, anything but digits.
+func apiPath(tmpl string, segs ...segment) (string, error) {
+	parts := strings.Split(tmpl, "{}")
+	if len(parts) != len(segs)+1 {
+		panic("aha: apiPath: " + tmpl + " wants " + strconv.Itoa(len(parts)-1) + " segments") // a bug in this package
+	}
+	var b strings.Builder
+	b.WriteString(parts[0])
+	for i, sg := range segs {
+		if err := sg.check(); err != nil {
+			return "", err
+		}
+		b.WriteString(url.PathEscape(sg.value))
+		b.WriteString(parts[i+1])
+	}
+	return b.String(), nil
+}
+
+func (sg segment) check() error {
+	fail := func(reason string) error {
+		return &ArgumentError{Arg: sg.arg, Value: strconv.Quote(truncate(sg.value, 40)), Reason: reason}
+	}
+	v := sg.value
+	switch {
+	case v == "":
+		return fail("it is empty")
+	case sg.numeric:
+		for _, r := range v {
+			if r < '0' || r > '9' {
+				return fail("Aha! record ids are digits only")
+			}
+		}
+	case v == "." || v == "..":
+		return fail("a path segment cannot be . or ..")
+	case strings.ContainsAny(v, "/\\") || strings.ContainsFunc(v, unicode.IsControl):
+		return fail("it holds a slash, backslash or control character")
+	}
+	return nil
+}

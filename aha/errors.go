@@ -16,10 +16,12 @@ import (
 	"unicode/utf8"
 )
 
-// Sentinel errors matched with errors.Is against an *ErrorResponse.
+// Statuses an *ErrorResponse matches with errors.Is (see ErrorResponse.Is);
+// they match any error wrapping such a response too, a *WalkError
+// included.
 var (
 	// ErrNotFound: HTTP 404. Aha! also answers 404 for records the token
-	// cannot see.
+	// cannot see. FindByEmail also wraps it when no user has the email.
 	ErrNotFound = errors.New("aha: not found")
 	// ErrUnauthorized: HTTP 401. The API key is wrong or revoked, or the
 	// OAuth token expired: re-authorize.
@@ -27,15 +29,22 @@ var (
 	// ErrForbidden: HTTP 403. The token's user lacks the permission; seat
 	// management needs an Aha! account administrator.
 	ErrForbidden = errors.New("aha: forbidden")
+)
+
+// Failures that are not an answer from Aha!: no *ErrorResponse matches
+// them. The errors returned or yielded wrap them, so errors.Is finds them.
+var (
 	// ErrPagingLoop reports that the API repeated a page or a cursor, so
-	// walking on would never end.
+	// walking on would never end. Walks yield it wrapped in *WalkError.
 	ErrPagingLoop = errors.New("aha: the API repeated a page or cursor")
 	// ErrAmbiguousEmail reports that several users share the email given to
-	// FindByEmail.
+	// FindByEmail, which wraps it.
 	ErrAmbiguousEmail = errors.New("aha: several users have this email")
 	// ErrTimeout reports that an attempt got no complete answer (headers
-	// and body) within RetryPolicy.AttemptTimeout, on its last try. It is
-	// not context.DeadlineExceeded: the caller's context was still live.
+	// and body) within RetryPolicy.AttemptTimeout, on its last try; calls
+	// return it wrapped (in a *url.Error, and in *WalkError from walks). It
+	// is not context.DeadlineExceeded: the caller's context was still
+	// live.
 	ErrTimeout = errors.New("aha: request timed out")
 )
 

@@ -3,16 +3,22 @@ package aha
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
+	"strconv"
 	"sync"
 )
 
-// ListOptions selects one page of a paged listing.
+// ListOptions selects one page of a paged listing. A nil *ListOptions is
+// the zero value. A negative field is an *ArgumentError, returned (or
+// yielded) before any request; a PerPage above MaxPerPage asks for
+// MaxPerPage, the most Aha! serves.
 type ListOptions struct {
 	// Page is 1-based; 0 means the first page.
 	Page int
-	// PerPage is the page size, at most MaxPerPage; 0 means the API
-	// default (30) for single-page calls and MaxPerPage for All/ListAll.
+	// PerPage is the page size; 0 means the API default (30) for
+	// single-page calls and MaxPerPage for All/ListAll; more than
+	// MaxPerPage means MaxPerPage.
 	PerPage int
 	// Concurrency is how many pages ListAll may fetch at once once the
 	// first page has told how many there are; 0 or 1 fetches in order.
@@ -22,6 +28,51 @@ type ListOptions struct {
 
 // MaxPerPage is the largest page Aha! serves.
 const MaxPerPage = 200
+
+// validate refuses negative fields; prefix names the options' type in the
+// error ("ListOptions").
+func (o *ListOptions) validate(prefix string) error {
+	if o == nil {
+		return nil
+	}
+	if err := checkPaging(prefix, o.Page, o.PerPage); err != nil {
+		return err
+	}
+	return checkNonNegative(prefix+".Concurrency", o.Concurrency, "0 or 1 reads the pages in order")
+}
+
+// checkPaging refuses a negative page or page size.
+func checkPaging(prefix string, page, perPage int) error {
+	if err := checkNonNegative(prefix+".Page", page, "0 means the first page"); err != nil {
+		return err
+	}
+	return checkNonNegative(prefix+".PerPage", perPage, fmt.Sprintf("0 means the default, and at most %d are served", MaxPerPage))
+}
+
+func checkNonNegative(arg string, v int, zero string) error {
+	if v < 0 {
+		return &ArgumentError{Arg: arg, Value: strconv.Itoa(v), Reason: "it must not be negative (" + zero + ")"}
+	}
+	return nil
+}
+
+// clampPerPage is the page size a walk asks for: MaxPerPage for 0, and
+// never more than MaxPerPage.
+func clampPerPage(n int) int {
+	if n <= 0 || n > MaxPerPage {
+		return MaxPerPage
+	}
+	return n
+}
+
+// failed is an iteration that yields err and stops: what a walk with
+// invalid arguments yields before any request.
+func failed[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}
 
 // pageFetch fetches one page of a listing.
 type pageFetch[T any] func(ctx context.Context, page, perPage int) ([]T, *Response, error)

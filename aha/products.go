@@ -3,7 +3,6 @@ package aha
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"iter"
 	"net/http"
 )
@@ -21,8 +20,12 @@ type ProjectUser struct {
 
 // ListUsers returns one page of a workspace's users
 // (GET /products/{product_id}/users). productID may be an id or a key.
+// opts follows ListOptions's rules.
 func (s *ProductsService) ListUsers(ctx context.Context, productID string, opts *ListOptions) ([]*ProjectUser, *Response, error) {
 	var page, perPage int
+	if err := opts.validate("ListOptions"); err != nil {
+		return nil, nil, err
+	}
 	if opts != nil {
 		page, perPage = opts.Page, opts.PerPage
 	}
@@ -30,10 +33,10 @@ func (s *ProductsService) ListUsers(ctx context.Context, productID string, opts 
 }
 
 func (s *ProductsService) listUsers(ctx context.Context, productID string, page, perPage int) ([]*ProjectUser, *Response, error) {
-	if productID == "" {
-		return nil, nil, errors.New("aha: empty product id")
+	path, err := apiPath("products/{}/users", keySegment("product id", productID))
+	if err != nil {
+		return nil, nil, err
 	}
-	path := "products/" + pathEscape(productID) + "/users"
 	if q := (&ListUsersOptions{}).query(page, perPage); q != "" {
 		path += "?" + q
 	}
@@ -48,11 +51,14 @@ func (s *ProductsService) listUsers(ctx context.Context, productID string, page,
 }
 
 // AllUsers iterates over every user of a workspace with the paging rules
-// of UsersService.All.
+// of UsersService.All, from the first page (opts.Page is ignored).
 func (s *ProductsService) AllUsers(ctx context.Context, productID string, opts *ListOptions) iter.Seq2[*ProjectUser, error] {
+	if err := opts.validate("ListOptions"); err != nil {
+		return failed[*ProjectUser](err)
+	}
 	perPage := MaxPerPage
-	if opts != nil && opts.PerPage > 0 {
-		perPage = min(opts.PerPage, MaxPerPage)
+	if opts != nil {
+		perPage = clampPerPage(opts.PerPage)
 	}
 	p := pager[*ProjectUser]{
 		op: "products/" + productID + "/users", perPage: perPage,
@@ -104,15 +110,19 @@ func (s *PaidSeatGroupsService) RemoveUser(ctx context.Context, groupID, userID 
 }
 
 func (s *PaidSeatGroupsService) modify(ctx context.Context, groupID, userID ID, remove bool) (*PaidSeatGroup, *Response, error) {
-	if groupID.IsZero() || userID.IsZero() {
-		return nil, nil, errors.New("aha: group id and user id are required")
+	path, err := apiPath("paid_seat_groups/{}/modify_user", idSegment("paid seat group id", groupID))
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := apiPath("{}", idSegment("user id", userID)); err != nil {
+		return nil, nil, err
 	}
 	body := map[string]any{"user_id": idNumber(userID), "remove": nil}
 	if remove {
 		body["remove"] = true
 	}
 	var g PaidSeatGroup
-	resp, err := s.client.send(ctx, http.MethodPost, "paid_seat_groups/"+pathEscape(groupID.String())+"/modify_user", body, &g)
+	resp, err := s.client.send(ctx, http.MethodPost, path, body, &g)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -56,9 +56,14 @@ func auditCoverageStart(until time.Time) time.Time {
 // lowering the user's workspace roles to viewer).
 //
 // Every process needs a token of an Aha! account administrator.
+//
+// Set the fields before the first call. Zero means the default; a
+// negative field is an *ArgumentError from DownloadSubscriptions,
+// PullActivity and Download, before any request.
 type Spoke struct {
 	c *Client
-	// PerPage is the page size for listings (default and maximum 200).
+	// PerPage is the page size for listings: default MaxPerPage (200), the
+	// most Aha! serves; more than that means MaxPerPage.
 	PerPage int
 	// PageConcurrency is how many pages of /users are fetched at once
 	// after the first (default DefaultPageConcurrency; 1 reads them in
@@ -68,6 +73,9 @@ type Spoke struct {
 	// at once (default DefaultAuditWalks; 1 walks the window in one
 	// cursor walk).
 	AuditWalks int
+
+	selfMu sync.Mutex // guards self
+	self   ID         // the connection's own user, once known
 }
 
 // NewSpoke returns the Aha! spoke for c.
@@ -81,11 +89,17 @@ func (s *Spoke) Vendor() string { return "Aha!" }
 // Catalog returns the Aha! software models; see [Catalog].
 func (s *Spoke) Catalog() *sam.Catalog { return Catalog() }
 
-func (s *Spoke) perPage() int {
-	if s.PerPage <= 0 || s.PerPage > MaxPerPage {
-		return MaxPerPage
+func (s *Spoke) perPage() int { return clampPerPage(s.PerPage) }
+
+// validate refuses negative settings.
+func (s *Spoke) validate() error {
+	if err := checkNonNegative("Spoke.PerPage", s.PerPage, "0 means the most Aha! serves"); err != nil {
+		return err
 	}
-	return s.PerPage
+	if err := checkNonNegative("Spoke.PageConcurrency", s.PageConcurrency, "0 means DefaultPageConcurrency"); err != nil {
+		return err
+	}
+	return checkNonNegative("Spoke.AuditWalks", s.AuditWalks, "0 means DefaultAuditWalks")
 }
 
 // DownloadSubscriptions reads /me (the connection's own user) and every page
@@ -99,6 +113,9 @@ func (s *Spoke) perPage() int {
 // one compact record per user (plus the pages still in flight), not the
 // whole account as [User] values.
 func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
 	var (
 		me    *Me
 		meErr error
@@ -133,6 +150,7 @@ func (s *Spoke) DownloadSubscriptions(ctx context.Context) (*sam.Download, error
 		return nil, fmt.Errorf("aha: downloading users: %w", err)
 	}
 	d.Self = me.ID.String()
+	s.setSelf(me.ID)
 	if d.Users == nil {
 		d.Users = []sam.User{}
 	}
@@ -243,10 +261,21 @@ func Identifiers(u *User) []sam.Identifier {
 // and keeps only the latest record per acting user. One page is read for
 // the whole window; when more remain, the rest of the window is split into
 // up to AuditWalks sub-windows walked concurrently, so a window of A audits
-// costs at most ceil(A/PerPage) + AuditWalks - 1 requests. Aha! keeps
-// audits for the last 12 calendar months, so the window covered may start
-// later than the one asked for; Covered says which.
+// costs at most ceil(A/PerPage) + AuditWalks - 1 requests.
+//
+// w must have an Until, and a Since not after it; otherwise PullActivity
+// returns an *ArgumentError and sends nothing. A zero Since means as far
+// back as Aha! keeps audits. Aha! keeps them for the last 12 calendar
+// months, so the window covered may start later than the one asked for:
+// Covered.Since says where it starts (from the first day of the month
+// eleven months before Until), never earlier than the audits Aha! keeps.
 func (s *Spoke) PullActivity(ctx context.Context, w sam.Window) (*sam.ActivityPull, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkWindow(w); err != nil {
+		return nil, err
+	}
 	covered := w
 	if start := auditCoverageStart(w.Until); covered.Since.Before(start) {
 		covered.Since = start
@@ -275,10 +304,38 @@ func (s *Spoke) PullActivity(ctx context.Context, w sam.Window) (*sam.ActivityPu
 	return pull, nil
 }
 
+// checkWindow refuses a window PullActivity cannot honour: one without an
+// end, or one that ends before it starts.
+func checkWindow(w sam.Window) error {
+	value := func() string {
+		f := func(t time.Time) string {
+			if t.IsZero() {
+				return "(zero)"
+			}
+			return t.UTC().Format(time.RFC3339)
+		}
+		return f(w.Since) + " .. " + f(w.Until)
+	}
+	switch {
+	case w.Until.IsZero():
+		return &ArgumentError{Arg: "activity window", Value: value(), Reason: "it has no Until: give its end (usually now); a zero Since means as far back as Aha! keeps audits"}
+	case w.Since.After(w.Until):
+		return &ArgumentError{Arg: "activity window", Value: value(), Reason: "Since is after Until"}
+	}
+	return nil
+}
+
 // Download runs DownloadSubscriptions and PullActivity for w at once, so
 // the two listings share the client's rate budget without waiting for each
-// other.
+// other. The checks of both come first: a bad setting or window sends
+// nothing.
 func (s *Spoke) Download(ctx context.Context, w sam.Window) (*sam.Download, *sam.ActivityPull, error) {
+	if err := s.validate(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkWindow(w); err != nil {
+		return nil, nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -326,8 +383,28 @@ func (s *Spoke) LookupUser(ctx context.Context, externalID string) (sam.User, er
 // to viewer, which frees the seat only on plans where viewers are free; it
 // then re-reads the user and returns an error wrapping [ErrSeatNotFreed]
 // when Aha! still counts a paid seat.
+//
+// It never touches the connection's own user (the token's, whom disabling
+// would lock this connection out of Aha!): for that user it returns a
+// [*SelfReclaimError] and sends nothing. The spoke knows that user from
+// DownloadSubscriptions (Download.Self); called before any download, Reclaim
+// reads /me once to learn it, and fails rather than act if it cannot. An id
+// that is not digits is an [*ArgumentError].
 func (s *Spoke) Reclaim(ctx context.Context, externalID string, mode sam.ReclaimMode) error {
 	id := ID(externalID)
+	if _, err := apiPath("users/{}", idSegment("user id", id)); err != nil {
+		return err
+	}
+	if mode != sam.ReclaimDisable && mode != sam.ReclaimDowngrade && mode != "" {
+		return fmt.Errorf("%w: %q (want %q or %q)", sam.ErrUnsupportedMode, mode, sam.ReclaimDisable, sam.ReclaimDowngrade)
+	}
+	self, err := s.selfID(ctx)
+	if err != nil {
+		return fmt.Errorf("aha: reading the connection's own user (/me) before reclaiming user %s: %w", externalID, err)
+	}
+	if compareIDs(self, id) == 0 {
+		return &SelfReclaimError{ExternalUserID: externalID}
+	}
 	switch mode {
 	case sam.ReclaimDisable, "":
 		_, _, err := s.c.Users.Disable(ctx, id)
@@ -367,6 +444,48 @@ func (s *Spoke) Reclaim(ctx context.Context, externalID string, mode sam.Reclaim
 		return nil
 	default:
 		return fmt.Errorf("%w: %q (want %q or %q)", sam.ErrUnsupportedMode, mode, sam.ReclaimDisable, sam.ReclaimDowngrade)
+	}
+}
+
+// SelfReclaimError is returned by [Spoke.Reclaim] for the connection's own
+// user, whom it never disables nor downgrades: the connection would lose
+// its access to Aha! (and the account, perhaps, its only administrator).
+// Nothing was sent. reconcile protects that user (connection_user) and
+// reclaim.Apply cancels a plan that lists it; this guards direct calls.
+type SelfReclaimError struct {
+	ExternalUserID string // the user asked for, the connection's own
+}
+
+// Error names the user and why it is refused.
+func (e *SelfReclaimError) Error() string {
+	return "aha: refusing to reclaim user " + e.ExternalUserID + ": it is the connection's own user (the token's); disabling it would lock this connection out of Aha!"
+}
+
+// selfID returns the connection's own user id, reading /me when no
+// download has told it yet.
+func (s *Spoke) selfID(ctx context.Context) (ID, error) {
+	s.selfMu.Lock()
+	defer s.selfMu.Unlock()
+	if !s.self.IsZero() {
+		return s.self, nil
+	}
+	me, _, err := s.c.Me(ctx)
+	if err != nil {
+		return "", err
+	}
+	if me.ID.IsZero() {
+		return "", errors.New("aha: /me names no user id")
+	}
+	s.self = me.ID
+	return s.self, nil
+}
+
+// setSelf records the connection's own user id from a download.
+func (s *Spoke) setSelf(id ID) {
+	s.selfMu.Lock()
+	defer s.selfMu.Unlock()
+	if !id.IsZero() {
+		s.self = id
 	}
 }
 

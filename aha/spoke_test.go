@@ -177,3 +177,129 @@ func TestSpokeReclaimDisablesAndLookupSeesIt(t *testing.T) {
 		t.Errorf("unknown mode: %v", err)
 	}
 }
+
+// TestSpokePullActivityWindowChecks: a window without an Until, or whose
+// Since is after its Until, is an *aha.ArgumentError and sends nothing
+// (it used to read every audit, or none, and report an inverted or
+// 0001-01-01 coverage); a zero Since reads as far back as Aha! keeps and
+// Covered.Since says where that is.
+func TestSpokePullActivityWindowChecks(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	acct := ahatest.DemoAccount(now)
+	sp, srv := newSpoke(t, acct, ahatest.WithClock(func() time.Time { return now }))
+	ctx := context.Background()
+	for name, w := range map[string]sam.Window{
+		"zero":        {},
+		"no until":    {Since: now.AddDate(0, 0, -60)},
+		"inverted":    {Since: now, Until: now.Add(-time.Hour)},
+		"inverted 1s": {Since: now.Add(time.Second), Until: now},
+	} {
+		pull, err := sp.PullActivity(ctx, w)
+		var ae *aha.ArgumentError
+		if !errors.As(err, &ae) || pull != nil {
+			t.Errorf("%s: PullActivity = %+v, %v; want an *aha.ArgumentError", name, pull, err)
+		}
+		if _, _, err := sp.Download(ctx, w); !errors.As(err, &ae) {
+			t.Errorf("%s: Download: %v; want an *aha.ArgumentError", name, err)
+		}
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Fatalf("refused windows sent %d requests", n)
+	}
+
+	pull, err := sp.PullActivity(ctx, sam.Window{Until: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // first day of the month 11 months before
+	if !pull.Covered.Since.Equal(start) || !pull.Covered.Until.Equal(now) {
+		t.Errorf("covered %v .. %v, want %v .. %v", pull.Covered.Since, pull.Covered.Until, start, now)
+	}
+	want := 0
+	for _, a := range acct.Audits {
+		if !a.CreatedAt.Before(start) && a.CreatedAt.Before(now) {
+			want++
+		}
+	}
+	if want == 0 || pull.Records != want {
+		t.Errorf("read %d audits, want the %d from %v on", pull.Records, want, start)
+	}
+
+	// An empty window (Since == Until) is not refused.
+	if _, err := sp.PullActivity(ctx, sam.Window{Since: now, Until: now}); err != nil {
+		t.Errorf("empty window: %v", err)
+	}
+}
+
+// TestSpokeReclaimRefusesOwnUser: Reclaim never disables nor downgrades
+// the connection's own user, whether the spoke learnt it from a download or
+// (called directly, first thing) from /me; it returns *aha.SelfReclaimError
+// and sends no change. Other users are still reclaimed.
+func TestSpokeReclaimRefusesOwnUser(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	selfOf := func(t *testing.T, sp *aha.Spoke) string {
+		t.Helper()
+		d, err := sp.DownloadSubscriptions(ctx)
+		if err != nil || d.Self == "" {
+			t.Fatalf("download: self %q, %v", d.Self, err)
+		}
+		return d.Self
+	}
+	refused := func(t *testing.T, err error, id string) {
+		t.Helper()
+		var se *aha.SelfReclaimError
+		if !errors.As(err, &se) || se.ExternalUserID != id {
+			t.Fatalf("Reclaim(%s) = %v, want *aha.SelfReclaimError", id, err)
+		}
+	}
+
+	t.Run("direct call, spoke never downloaded", func(t *testing.T) {
+		t.Parallel()
+		acct := ahatest.DemoAccount(now)
+		probe, _ := newSpoke(t, acct)
+		self := selfOf(t, probe) // another spoke's view of the same account
+
+		sp, srv := newSpoke(t, acct)
+		for _, mode := range []sam.ReclaimMode{sam.ReclaimDisable, sam.ReclaimDowngrade, ""} {
+			refused(t, sp.Reclaim(ctx, self, mode), self)
+		}
+		refused(t, sp.Reclaim(ctx, "0"+self, sam.ReclaimDisable), "0"+self)
+		st := srv.Stats()
+		if st.ByRoute["GET /me"] != 1 || st.Requests != 1 {
+			t.Errorf("requests %v, want only one GET /me", st.ByRoute)
+		}
+		u, err := sp.LookupUser(ctx, self)
+		if err != nil || !u.Enabled {
+			t.Errorf("the connection's own user after the refusals: enabled=%v, %v", u.Enabled, err)
+		}
+	})
+
+	t.Run("after a download", func(t *testing.T) {
+		t.Parallel()
+		acct := ahatest.DemoAccount(now)
+		sp, srv := newSpoke(t, acct)
+		self := selfOf(t, sp)
+		before := srv.Stats()
+		refused(t, sp.Reclaim(ctx, self, sam.ReclaimDisable), self)
+		refused(t, sp.Reclaim(ctx, self, sam.ReclaimDowngrade), self)
+		if after := srv.Stats(); after.Requests != before.Requests {
+			t.Errorf("the refusals sent %d requests", after.Requests-before.Requests)
+		}
+		var other string
+		for _, u := range acct.Users {
+			if u.ID != self && u.Enabled && u.PaidSeat {
+				other = u.ID
+				break
+			}
+		}
+		if err := sp.Reclaim(ctx, other, sam.ReclaimDisable); err != nil {
+			t.Fatalf("reclaiming another user: %v", err)
+		}
+		if u, err := sp.LookupUser(ctx, other); err != nil || u.Enabled {
+			t.Errorf("other user after reclaim: enabled=%v, %v", u.Enabled, err)
+		}
+	})
+}

@@ -12,8 +12,9 @@ import (
 //
 // Aha! writes timestamps as "2019-01-01T00:00:00.000Z"; some payloads omit
 // the milliseconds. A JSON null, a missing field and an empty string all
-// mean "unknown": the Timestamp is then not Valid and IsZero reports true.
-// It is never mistaken for the zero date.
+// leave the Timestamp without a time: it is not Valid and IsZero reports
+// true, so it is never mistaken for the zero date. Null tells a JSON null
+// apart, which some fields give a meaning: for User.AccessedAt, "never".
 type Timestamp struct {
 	// Time is the instant in UTC; meaningless unless Valid.
 	Time time.Time

@@ -25,8 +25,10 @@ type User struct {
 
 	CreatedAt Timestamp `json:"created_at,omitzero"` // when the user was created
 	UpdatedAt Timestamp `json:"updated_at,omitzero"` // last update
-	// AccessedAt is the last time the user accessed Aha!; unknown (not
-	// Valid) when the user never did.
+	// AccessedAt is the last time the user accessed Aha!. Aha! sends null
+	// for a user who never did (Null is true); a missing or empty value
+	// says nothing, and the last access is then unknown (neither Valid nor
+	// Null).
 	AccessedAt Timestamp `json:"accessed_at,omitzero"`
 
 	// Enabled is false for disabled users, who hold no paid seat.
@@ -131,7 +133,8 @@ type IdentityProvider struct {
 	Type string `json:"type"` // "password", "saml", …
 }
 
-// ListUsersOptions filters GET /users.
+// ListUsersOptions filters GET /users. A nil *ListUsersOptions lists every
+// user from the first page; the paging fields follow ListOptions's rules.
 type ListUsersOptions struct {
 	ListOptions
 	// Email keeps users with this email.
@@ -156,10 +159,14 @@ type usersPage struct {
 	Users []*User `json:"users"`
 }
 
-// List returns one page of users (GET /users).
+// List returns one page of users (GET /users). Negative paging options
+// are an *ArgumentError and send nothing.
 func (s *UsersService) List(ctx context.Context, opts *ListUsersOptions) ([]*User, *Response, error) {
 	var page, perPage int
 	if opts != nil {
+		if err := opts.validate("ListUsersOptions"); err != nil {
+			return nil, nil, err
+		}
 		page, perPage = opts.Page, opts.PerPage
 	}
 	return s.list(ctx, opts, page, perPage)
@@ -184,8 +191,8 @@ func (s *UsersService) list(ctx context.Context, opts *ListUsersOptions, page, p
 
 func (s *UsersService) pager(opts *ListUsersOptions) pager[*User] {
 	perPage := MaxPerPage
-	if opts != nil && opts.PerPage > 0 {
-		perPage = min(opts.PerPage, MaxPerPage)
+	if opts != nil {
+		perPage = clampPerPage(opts.PerPage)
 	}
 	return pager[*User]{
 		op:      "users",
@@ -198,14 +205,19 @@ func (s *UsersService) pager(opts *ListUsersOptions) pager[*User] {
 }
 
 // All iterates over every user, page by page from opts.Page (default 1)
-// with opts.PerPage (default MaxPerPage). It ends when current_page reaches
-// total_pages, skips a user seen twice, and yields *ListChangedError
-// (wrapped in *WalkError) if the listing changed while it was read. After
-// an error is yielded the iteration stops. opts is not modified.
+// with opts.PerPage (default and at most MaxPerPage). It ends when
+// current_page reaches total_pages, skips a user seen twice, and yields
+// *ListChangedError (wrapped in *WalkError) if the listing changed while it
+// was read. Negative paging options yield an *ArgumentError before any
+// request. After an error is yielded the iteration stops. opts is not
+// modified; nil lists every user.
 func (s *UsersService) All(ctx context.Context, opts *ListUsersOptions) iter.Seq2[*User, error] {
 	start := 1
-	if opts != nil && opts.Page > 0 {
-		start = opts.Page
+	if opts != nil {
+		if err := opts.validate("ListUsersOptions"); err != nil {
+			return failed[*User](err)
+		}
+		start = max(opts.Page, 1)
 	}
 	return s.pager(opts).all(ctx, start)
 }
@@ -213,10 +225,14 @@ func (s *UsersService) All(ctx context.Context, opts *ListUsersOptions) iter.Seq
 // ListAll returns every user, or an error and no users. With
 // opts.Concurrency > 1 pages 2..N are fetched concurrently (under the
 // limiter) once page 1 has told how many there are; the order and the
-// checks are those of All. opts.Page is ignored.
+// checks are those of All. opts.Page is ignored; negative options are an
+// *ArgumentError and send nothing.
 func (s *UsersService) ListAll(ctx context.Context, opts *ListUsersOptions) ([]*User, error) {
 	conc := 0
 	if opts != nil {
+		if err := opts.validate("ListUsersOptions"); err != nil {
+			return nil, err
+		}
 		conc = opts.Concurrency
 	}
 	return s.pager(opts).collect(ctx, conc)
@@ -224,11 +240,12 @@ func (s *UsersService) ListAll(ctx context.Context, opts *ListUsersOptions) ([]*
 
 // Get returns one user (GET /users/{id}).
 func (s *UsersService) Get(ctx context.Context, id ID) (*User, *Response, error) {
-	if id.IsZero() {
-		return nil, nil, errors.New("aha: empty user id")
+	path, err := apiPath("users/{}", idSegment("user id", id))
+	if err != nil {
+		return nil, nil, err
 	}
 	var raw json.RawMessage
-	resp, err := s.client.get(ctx, "users/"+pathEscape(id.String()), &raw)
+	resp, err := s.client.get(ctx, path, &raw)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -292,8 +309,9 @@ type UserUpdate struct {
 // (a disabled user still shows paid_seat: true): re-read with Get when the
 // seat matters.
 func (s *UsersService) Update(ctx context.Context, id ID, upd *UserUpdate) (*User, *Response, error) {
-	if id.IsZero() {
-		return nil, nil, errors.New("aha: empty user id")
+	path, err := apiPath("users/{}", idSegment("user id", id))
+	if err != nil {
+		return nil, nil, err
 	}
 	if upd == nil {
 		return nil, nil, errors.New("aha: nil user update")
@@ -302,7 +320,7 @@ func (s *UsersService) Update(ctx context.Context, id ID, upd *UserUpdate) (*Use
 		User *UserUpdate `json:"user"`
 	}{upd}
 	var raw json.RawMessage
-	resp, err := s.client.send(ctx, http.MethodPut, "users/"+pathEscape(id.String()), body, &raw)
+	resp, err := s.client.send(ctx, http.MethodPut, path, body, &raw)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -372,11 +390,14 @@ type productRolesPage struct {
 // ListProductRoles returns one page of a user's workspace roles
 // (GET /users/{id}/product_roles).
 func (s *UsersService) ListProductRoles(ctx context.Context, userID ID, opts *ListOptions) ([]*ProductRole, *Response, error) {
-	if userID.IsZero() {
-		return nil, nil, errors.New("aha: empty user id")
+	path, err := apiPath("users/{}/product_roles", idSegment("user id", userID))
+	if err != nil {
+		return nil, nil, err
 	}
-	path := "users/" + pathEscape(userID.String()) + "/product_roles"
 	if opts != nil {
+		if err := opts.validate("ListOptions"); err != nil {
+			return nil, nil, err
+		}
 		if q := (&ListUsersOptions{}).query(opts.Page, opts.PerPage); q != "" {
 			path += "?" + q
 		}
@@ -409,12 +430,16 @@ func (s *UsersService) AllProductRoles(ctx context.Context, userID ID) iter.Seq2
 // (POST /users/{id}/product_roles). productID may be the id or the
 // workspace key ("PRJ1").
 func (s *UsersService) SetProductRole(ctx context.Context, userID ID, productID string, role RoleName) (*ProductRole, *Response, error) {
-	if userID.IsZero() || productID == "" || role == "" {
-		return nil, nil, errors.New("aha: user id, product id and role are required")
+	path, err := apiPath("users/{}/product_roles", idSegment("user id", userID))
+	if err != nil {
+		return nil, nil, err
+	}
+	if productID == "" || role == "" {
+		return nil, nil, errors.New("aha: product id and role are required")
 	}
 	body := map[string]any{"product_role": map[string]string{"role": string(role), "product_id": productID}}
 	var raw json.RawMessage
-	resp, err := s.client.send(ctx, http.MethodPost, "users/"+pathEscape(userID.String())+"/product_roles", body, &raw)
+	resp, err := s.client.send(ctx, http.MethodPost, path, body, &raw)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -430,10 +455,11 @@ func (s *UsersService) SetProductRole(ctx context.Context, userID ID, productID 
 // RemoveProductRole removes a user's access to a workspace
 // (DELETE /users/{id}/product_roles/{product_id}; 204).
 func (s *UsersService) RemoveProductRole(ctx context.Context, userID ID, productID string) (*Response, error) {
-	if userID.IsZero() || productID == "" {
-		return nil, errors.New("aha: user id and product id are required")
+	path, err := apiPath("users/{}/product_roles/{}", idSegment("user id", userID), keySegment("product id", productID))
+	if err != nil {
+		return nil, err
 	}
-	req, err := s.client.NewRequest(ctx, http.MethodDelete, "users/"+pathEscape(userID.String())+"/product_roles/"+pathEscape(productID), nil)
+	req, err := s.client.NewRequest(ctx, http.MethodDelete, path, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -47,8 +47,10 @@ func WithHTTPClient(c *http.Client) ConfigOption {
 	return func(cfg *Config) { cfg.httpClient = c }
 }
 
-// WithLogger sends debug records about the flow and token refreshes to l.
-// Records never carry a secret. Logging is off by default.
+// WithLogger sends debug records about the flow and token refreshes to l,
+// and one per request to Aha!'s token endpoint (see [LogRequests]: method,
+// host, path, status, duration). Records never carry a secret. Logging is
+// off by default.
 func WithLogger(l *slog.Logger) ConfigOption {
 	return func(cfg *Config) { cfg.logger = l }
 }
@@ -169,12 +171,27 @@ func (c *Config) LogValue() slog.Value {
 	)
 }
 
-// context returns ctx carrying the configured HTTP client for x/oauth2.
+// context returns ctx carrying, for x/oauth2, the HTTP client of the
+// Config's requests: WithHTTPClient's, else the context's own
+// oauth2.HTTPClient, else http.DefaultClient; with WithLogger, a copy of it
+// that logs each request (LogRequests).
 func (c *Config) context(ctx context.Context) context.Context {
-	if c.httpClient != nil {
-		return context.WithValue(ctx, oauth2.HTTPClient, c.httpClient)
+	hc := c.httpClient
+	if hc == nil {
+		hc, _ = ctx.Value(oauth2.HTTPClient).(*http.Client)
 	}
-	return ctx
+	if c.logger != nil {
+		if hc == nil {
+			hc = http.DefaultClient
+		}
+		logged := *hc
+		logged.Transport = LogRequests(c.logger, hc.Transport)
+		hc = &logged
+	}
+	if hc == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, oauth2.HTTPClient, hc)
 }
 
 func (c *Config) clock() time.Time {

@@ -49,9 +49,10 @@ type TokenFileError struct {
 	Reason string // "is empty", "is not valid JSON (syntax error at byte 12)", ...
 }
 
-// Error names the file and what is wrong with it.
+// Error names the file, what is wrong with it, and how to store a new
+// token.
 func (e *TokenFileError) Error() string {
-	return "oauthflow: token file " + e.Path + " " + e.Reason + "; run " + ConnectCommand + " to store a new token"
+	return "oauthflow: token file " + e.Path + " " + e.Reason + "; to store a new token, " + connectHint
 }
 
 // TokenPathError means a token file cannot be written where its path says:

@@ -16,8 +16,18 @@ import (
 // so that a request does not leave with a token that dies on the way.
 const expiryDelta = 30 * time.Second
 
-// ConnectCommand is what a user runs to authorize again.
+// ConnectCommand is the command that authorizes again and stores a new
+// token, as run from a checkout of github.com/samspoke/samspoke. The
+// module's own examples name it in their messages; this package's errors,
+// which reach programs elsewhere, say where it lives.
 const ConnectCommand = "go run ./examples/connect"
+
+// connectHint is how this package's errors say where a person can
+// authorize again. It names the repository, since a program outside this
+// module has no ./examples/connect of its own; programs that authorize
+// their own way catch [*ReauthorizeError] and [*TokenFileError] with
+// errors.As and say so instead.
+const connectHint = "authorize again, for example with " + ConnectCommand + " in a checkout of github.com/samspoke/samspoke"
 
 // ErrNoAPIKey is returned by the [StaticToken] source of an empty API key.
 var ErrNoAPIKey = errors.New("oauthflow: the Aha! API key is empty")
@@ -31,9 +41,9 @@ type ReauthorizeError struct {
 	Err    error  // the underlying error, if any
 }
 
-// Error says why and tells the user to run examples/connect again.
+// Error says why, and how to authorize again.
 func (e *ReauthorizeError) Error() string {
-	return "oauthflow: Aha! must be authorized again (" + e.Reason + "): run " + ConnectCommand + " again"
+	return "oauthflow: Aha! must be authorized again (" + e.Reason + "): " + connectHint
 }
 
 // Unwrap returns the underlying error.

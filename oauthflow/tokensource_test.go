@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -138,10 +141,42 @@ func TestTokenSourceRevokedRefreshToken(t *testing.T) {
 	if !errors.As(err, &te) || te.Code != "invalid_grant" {
 		t.Errorf("error = %v; want it to wrap *TokenError invalid_grant", err)
 	}
-	if !strings.Contains(err.Error(), "examples/connect") {
-		t.Errorf("message %q should tell the user to run examples/connect", err)
+	if !strings.Contains(err.Error(), "authorize again, for example with go run ./examples/connect in a checkout of github.com/samspoke/samspoke") {
+		t.Errorf("message %q should say where to authorize again", err)
 	}
 	assertNoSecrets(t, srv.Secrets(), err.Error())
+}
+
+// TestLibraryErrorsNameTheRepository: the errors that ask a person to
+// authorize again reach programs outside this module, which have no
+// ./examples/connect: they say where that command lives instead of
+// telling the user to run it in their own module.
+func TestLibraryErrorsNameTheRepository(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "token.json")
+	if err := os.WriteFile(bad, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, fileErr := (&oauthflow.FileStore{Path: bad}).Load(t.Context())
+	var fe *oauthflow.TokenFileError
+	if !errors.As(fileErr, &fe) {
+		t.Fatalf("Load of a malformed file: %v, want *TokenFileError", fileErr)
+	}
+	_, noTokenErr := oauthflow.TokenSource(t.Context(), nil, &oauthflow.FileStore{Path: filepath.Join(dir, "none.json")}).Token()
+	var re *oauthflow.ReauthorizeError
+	if !errors.As(noTokenErr, &re) {
+		t.Fatalf("Token with no stored token: %v, want *ReauthorizeError", noTokenErr)
+	}
+	for _, err := range []error{fileErr, noTokenErr, &oauthflow.ReauthorizeError{Reason: "revoked"}} {
+		msg := err.Error()
+		if !strings.Contains(msg, "github.com/samspoke/samspoke") || !strings.Contains(msg, "authorize again") {
+			t.Errorf("%q does not say where to authorize again", msg)
+		}
+		if strings.Contains(msg, "run "+oauthflow.ConnectCommand) {
+			t.Errorf("%q tells the user to run a command of another module as if it were theirs", msg)
+		}
+	}
 }
 
 func TestTokenSourceNonExpiringWithoutRefreshToken(t *testing.T) {
@@ -285,6 +320,88 @@ func TestTokenSourceLogsNoSecrets(t *testing.T) {
 	}
 	assertNoSecrets(t, srv.Secrets(), logs.String())
 }
+
+// TestTokenSourceLogsRefreshRequest: with WithLogger, a refresh logs its
+// request to the token endpoint (method, host, path, status, duration) in
+// one record, with no secret; so does a token source whose Config has no
+// logger, when its context carries an oauth2.HTTPClient built on
+// LogRequests.
+func TestTokenSourceLogsRefreshRequest(t *testing.T) {
+	t.Parallel()
+	requests := func(t *testing.T, logs string) []string {
+		t.Helper()
+		var out []string
+		for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+			if strings.Contains(line, `msg="oauthflow: request"`) {
+				out = append(out, line)
+			}
+		}
+		return out
+	}
+	check := func(t *testing.T, srv *oauthflowtest.Server, logs string) {
+		t.Helper()
+		lines := requests(t, logs)
+		if len(lines) != 1 {
+			t.Fatalf("%d request records, want 1:\n%s", len(lines), logs)
+		}
+		u, err := url.Parse(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"method=POST", "host=" + u.Host, "path=/oauth/token", "status=200", "took="} {
+			if !strings.Contains(lines[0], want) {
+				t.Errorf("the record lacks %s: %s", want, lines[0])
+			}
+		}
+		assertNoSecrets(t, srv.Secrets(), logs)
+	}
+	t.Run("WithLogger", func(t *testing.T) {
+		t.Parallel()
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		srv, cfg, store, _ := sourceSetup(t, true, oauthflow.WithLogger(logger))
+		srv.Update(func(s *oauthflowtest.Server) { s.Rotate = true; s.ExpiresIn = time.Hour })
+		if _, err := oauthflow.TokenSource(t.Context(), cfg, store).Token(); err != nil {
+			t.Fatal(err)
+		}
+		check(t, srv, logs.String())
+	})
+	t.Run("context client", func(t *testing.T) {
+		t.Parallel()
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		srv, cfg, store, _ := sourceSetup(t, true)
+		srv.Update(func(s *oauthflowtest.Server) { s.Rotate = true; s.ExpiresIn = time.Hour })
+		ctx := context.WithValue(t.Context(), oauth2.HTTPClient, &http.Client{Transport: oauthflow.LogRequests(logger, nil)})
+		if _, err := oauthflow.TokenSource(ctx, cfg, store).Token(); err != nil {
+			t.Fatal(err)
+		}
+		check(t, srv, logs.String())
+	})
+	t.Run("transport error", func(t *testing.T) {
+		t.Parallel()
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		rt := oauthflow.LogRequests(logger, roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return nil, errors.New("connection refused")
+		}))
+		req, err := http.NewRequest(http.MethodGet, "https://acme.aha.io/oauth/authorize?client_id=cid&state=s3cr3t-state", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rt.RoundTrip(req); err == nil {
+			t.Fatal("no error")
+		}
+		lines := requests(t, logs.String())
+		if len(lines) != 1 || !strings.Contains(lines[0], "connection refused") || strings.Contains(lines[0], "s3cr3t") || strings.Contains(lines[0], "client_id") {
+			t.Errorf("records %q: want one naming the failure without the query", lines)
+		}
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestStaticToken(t *testing.T) {
 	key := randomSecret(t)

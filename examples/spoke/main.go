@@ -23,10 +23,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"time"
+
+	"github.com/samspoke/samspoke/oauthflow"
+	"golang.org/x/oauth2"
 )
 
 func main() {
@@ -61,6 +65,10 @@ func run(ctx context.Context, args []string, e env, stdout io.Writer) int {
 	var logger *slog.Logger
 	if o.verbose {
 		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		// A -token-file's refresh goes to Aha!'s token endpoint through
+		// x/oauth2, which takes its HTTP client from the context the token
+		// source was given: log those requests too.
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: oauthflow.LogRequests(logger, nil)})
 	}
 	obs := newObserver(o, e, logger)
 
