@@ -646,9 +646,10 @@ func TestReclaimFailure(t *testing.T) {
 	}
 }
 
-// TestReclaimResume: a run stopped after half its actions (its context
-// canceled as the third PUT reaches Aha!), then a second run with the same
-// journal: every user is PUT exactly once over both runs.
+// TestReclaimResume: a run stopped after half its actions (Aha! applies
+// the third PUT, and the run's context is canceled before the answer
+// comes), then a second run with the same journal: every user is PUT
+// exactly once over both runs.
 func TestReclaimResume(t *testing.T) {
 	t.Parallel()
 	acct := ahatest.DemoAccount(testNow)
@@ -658,7 +659,16 @@ func TestReclaimResume(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f.faults.On("PUT /users/{id}", 3, ahatest.BeforeServe(func(*ahatest.Account) { cancel() }))
+	// The answer is held back until the client gives up, so the run
+	// always sees its stop before the answer (letting the answer race the
+	// cancel made the outcome applied or already_applied by timing).
+	f.faults.On("PUT /users/{id}", 3, ahatest.Fault{
+		Before: func(a *ahatest.Account) {
+			a.UpdateUser(kept[2], func(u *ahatest.User) { u.Enabled = false })
+			cancel()
+		},
+		Delay: time.Minute,
+	})
 	r := f.run(ctx, "-reclaim", "-max-reclaim", "0", "-journal", journal, "-format", "json")
 	if r.code != 1 {
 		t.Errorf("stopped run: exit %d, want 1:\n%s", r.code, r.stderr)
