@@ -14,12 +14,10 @@ import (
 	"github.com/samspoke/samspoke/sam"
 )
 
-// Report is the JSON report (-format json). Its fields are documented in the
-// README; money is a decimal string rounded once, here, to the currency's
-// minor units, and null when unknown. Every key is always present, so the
-// shape is the same in every run: what does not apply to a run is null (a
-// list or block) or "" (a string).
-type Report struct {
+// RunHeader is the top of the report: what was evaluated, when and how.
+// Embedded in Report (its fields are the JSON's top-level keys) and in
+// run.csv's row.
+type RunHeader struct {
 	AsOf          time.Time `json:"as_of"`
 	Profile       string    `json:"profile"`
 	Account       string    `json:"account"`
@@ -31,7 +29,16 @@ type Report struct {
 	// -config run without -journal (each profile names its own), and in
 	// the demo without -journal (its journal is a temporary file, deleted
 	// when the run ends).
-	Journal       string         `json:"journal"`
+	Journal string `json:"journal"`
+}
+
+// Report is the JSON report (-format json). Its fields are documented in the
+// README; money is a decimal string rounded once, here, to the currency's
+// minor units, and null when unknown. Every key is always present, so the
+// shape is the same in every run: what does not apply to a run is null (a
+// list or block) or "" (a string).
+type Report struct {
+	RunHeader
 	Subscriptions []subscription `json:"subscriptions"`
 	Candidates    []candidate    `json:"candidates"`
 	Protected     []protected    `json:"protected"`
@@ -217,8 +224,8 @@ func positions(ps []sam.Position) []position {
 func buildReport(j *job) *Report {
 	multi := j.o.multi()
 	r := &Report{
-		AsOf: j.now, ThresholdDays: j.before.ThresholdDays, Cutoff: j.before.Cutoff,
-		DryRun: !j.o.reclaim, ReclaimMode: string(j.o.reclaimMode),
+		RunHeader: RunHeader{AsOf: j.now, ThresholdDays: j.before.ThresholdDays, Cutoff: j.before.Cutoff,
+			DryRun: !j.o.reclaim, ReclaimMode: string(j.o.reclaimMode)},
 		Subscriptions: []subscription{}, Candidates: []candidate{}, Protected: []protected{},
 		Actions: []action{}, Warnings: []warning{}, Positions: []position{},
 	}

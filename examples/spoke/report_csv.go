@@ -41,21 +41,11 @@ func csvTables(r *Report) []struct {
 // not lists, and the reclaim summary (empty cells when no reclaim ran, or
 // in a -config run, whose profiles.csv has each profile's).
 type runRow struct {
-	AsOf          time.Time     `json:"as_of"`
-	Profile       string        `json:"profile"`
-	Account       string        `json:"account"`
-	ThresholdDays int           `json:"threshold_days"`
-	Cutoff        time.Time     `json:"cutoff"`
-	DryRun        bool          `json:"dry_run"`
-	ReclaimMode   string        `json:"reclaim_mode"`
-	Journal       string        `json:"journal"`
-	Reclaim       *reclaimBlock `json:"reclaim"`
+	RunHeader
+	Reclaim *reclaimBlock `json:"reclaim"`
 }
 
-func newRunRow(r *Report) runRow {
-	return runRow{AsOf: r.AsOf, Profile: r.Profile, Account: r.Account, ThresholdDays: r.ThresholdDays, Cutoff: r.Cutoff,
-		DryRun: r.DryRun, ReclaimMode: r.ReclaimMode, Journal: r.Journal, Reclaim: r.Reclaim}
-}
+func newRunRow(r *Report) runRow { return runRow{RunHeader: r.RunHeader, Reclaim: r.Reclaim} }
 
 // resolvedActions gathers reclaim.resolved of the account, or of every
 // profile: each row carries its profile.
@@ -133,12 +123,23 @@ func nested(t reflect.Type) bool {
 	return t.Kind() == reflect.Struct && t != timeType
 }
 
+// promoted reports whether f is an embedded struct whose fields JSON
+// promotes to the level of its own (no name in its tag).
+func promoted(f reflect.StructField) bool {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct
+}
+
 func csvHeader(t reflect.Type, prefix string) []string {
 	var out []string
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name := csvName(f)
 		if name == "" {
+			continue
+		}
+		if promoted(f) {
+			out = append(out, csvHeader(f.Type, prefix)...)
 			continue
 		}
 		if nested(f.Type) {

@@ -228,7 +228,7 @@ func TestHTMLEscapes(t *testing.T) {
 	evil := `"><script>alert(1)</script><img src=x onerror=alert(2)>`
 	cur := "USD"
 	r := &Report{
-		AsOf: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Profile: evil, Account: evil, ThresholdDays: 60, DryRun: true,
+		RunHeader:  RunHeader{AsOf: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Profile: evil, Account: evil, ThresholdDays: 60, DryRun: true},
 		Positions:  []position{{Model: evil, RightsOwned: 3, RightsUsed: 5, Status: "not_compliant", Currency: &cur}},
 		Candidates: []candidate{{ExternalUserID: "1", Email: evil, Model: evil, Reason: evil}},
 		Protected:  []protected{{ExternalUserID: "2", Email: evil, Reason: evil}},

@@ -50,8 +50,8 @@ func TestCandidateAfter(t *testing.T) {
 func TestTextReportReclaim(t *testing.T) {
 	t.Parallel()
 	r := &Report{
-		AsOf: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC), Profile: "acme", Account: "https://acme.aha.io", ThresholdDays: 60,
-		ReclaimMode: "disable",
+		RunHeader: RunHeader{AsOf: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC), Profile: "acme", Account: "https://acme.aha.io", ThresholdDays: 60,
+			ReclaimMode: "disable"},
 		Candidates: []candidate{
 			{ExternalUserID: "11", Email: "a@x.com", Model: "Aha! Roadmaps", Reason: "r", State: "closed_complete"},
 			{ExternalUserID: "11", Email: "a@x.com", Model: "Aha! Develop", Reason: "r", State: "closed_complete"},

@@ -56,8 +56,8 @@ func hostileReport() *Report {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	emails := []string{forged, red, isoled, wide, accent, "plain@example.com"}
 	r := &Report{
-		AsOf: at, Cutoff: at.AddDate(0, 0, -60), Profile: "acme\x1b[2J", Account: "acme.aha.io\r\nAccount: forged", ThresholdDays: 60,
-		ReclaimMode: "disable", Journal: "/tmp/j\n.jsonl",
+		RunHeader: RunHeader{AsOf: at, Cutoff: at.AddDate(0, 0, -60), Profile: "acme\x1b[2J", Account: "acme.aha.io\r\nAccount: forged", ThresholdDays: 60,
+			ReclaimMode: "disable", Journal: "/tmp/j\n.jsonl"},
 		Positions:       []position{{Profile: "acme", Model: "Aha! Roadmaps", RightsOwned: 3, RightsUsed: 5, Status: "not_compliant", Currency: &cur, TrueUpCost: &zero}},
 		PositionsBefore: []position{{Profile: "acme", Model: "Aha! Roadmaps", RightsOwned: 3, RightsUsed: 6, Status: "not_compliant", Currency: &cur, TrueUpCost: &zero}},
 		Reclaim: &reclaimBlock{Mode: "disable", Planned: 1, Freed: []string{"1"}, Unresolved: []string{"9\n9"},
